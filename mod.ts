@@ -1,0 +1,53 @@
+/**
+ * warden: async state with exactly one owner.
+ *
+ * Go's *stateful goroutine* for TypeScript, on web standards only. One owner
+ * holds the state; callers send commands; the commands flow through a
+ * `WritableStream` whose sink is the only code that touches the state, one
+ * command at a time. The async race (check, `await`, act) cannot happen.
+ *
+ * - {@linkcode Owner}: any state, with your handlers.
+ * - {@linkcode Store}: an owned `Map` (get/set/update/entries/watch).
+ * - Errors: {@linkcode ClosedError}, {@linkcode OverflowError},
+ *   {@linkcode TimeoutError}, {@linkcode TransitionError}.
+ *
+ * @example
+ * ```ts
+ * import { Owner, Store } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new Store<number, number>();
+ * await store.set(1, 42);
+ * assert.equal(await store.get(1), 42);
+ *
+ * const counter = new Owner({ n: 0 }, {
+ *   add(state, by: number) {
+ *     state.n += by;
+ *     return state.n;
+ *   },
+ * });
+ * assert.equal(await counter.ask("add", 2), 2);
+ * ```
+ *
+ * @module
+ */
+export type { Clock } from "./src/clock.ts";
+export type { CommandOptions, Envelope, ValueReply } from "./src/command.ts";
+export {
+  ClosedError,
+  type CommandInfo,
+  OverflowError,
+  TimeoutError,
+  TransitionError,
+} from "./src/errors.ts";
+export type { OwnerOptions } from "./src/options.ts";
+export {
+  type ArgsOf,
+  type Handler,
+  type Handlers,
+  type ItemOf,
+  Owner,
+  type ReplyOf,
+  type StreamOps,
+} from "./src/owner.ts";
+export { Store, type StoreOptions } from "./src/store.ts";

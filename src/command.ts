@@ -1,0 +1,185 @@
+import type { Clock } from "./clock.ts";
+import { type CommandInfo, TimeoutError } from "./errors.ts";
+
+/**
+ * Per-command options, given with `with()` on an owner: an abort signal and
+ * a time limit.
+ *
+ * @example
+ * ```ts
+ * import { Store } from "@warden/core";
+ *
+ * const store = new Store<string, number>();
+ * const controller = new AbortController();
+ * const careful = store.with({ signal: controller.signal, timeout: 1000 });
+ * await careful.set("a", 1);
+ * await store.close();
+ * ```
+ */
+export interface CommandOptions {
+  /**
+   * Aborts the command: while queued, it never runs; while running, its
+   * reply is rejected at once. Either way the caller gets `signal.reason`.
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds the command may take, queueing included, before it is
+   * rejected with a `TimeoutError`. A running handler still finishes before
+   * the next command starts (the owner never interleaves handlers).
+   *
+   * @default {Infinity}
+   */
+  timeout?: number;
+}
+
+/**
+ * The receiving end of a one-value reply: what `Promise.withResolvers()`
+ * gives. The owner calls exactly one of the two, exactly once.
+ */
+export interface ValueReply<T = unknown> {
+  /** Called with the handler's result. */
+  resolve(value: T): void;
+  /** Called with the handler's error, or why the command did not run. */
+  reject(reason: unknown): void;
+}
+
+/**
+ * A raw command, as written to an owner's `writable`. Every `ask()` becomes
+ * one of these; writing them yourself lets a stream be piped into an owner.
+ *
+ * - `reply` is a {@linkcode ValueReply} (one value), or a `WritableStream`
+ *   such as a `TransformStream`'s writable side (a stream of values: the
+ *   handler returns an iterable, which is sent value by value).
+ *
+ * @example Pipe commands into an owner
+ * ```ts
+ * import { type Envelope, Owner } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const owner = new Owner({ n: 0 }, { add: (s, by: number) => (s.n += by) });
+ * const results: number[] = [];
+ * const reply = { resolve: (v: unknown) => results.push(v as number), reject: console.error };
+ * const commands: Envelope[] = [1, 2, 3].map((by) => ({ op: "add", args: [by], reply }));
+ * await ReadableStream.from(commands).pipeTo(owner.writable);
+ * assert.deepEqual(results, [1, 3, 6]);
+ * ```
+ */
+export interface Envelope {
+  /** The operation (handler) name. */
+  op: string;
+  /** The handler's arguments after the state. @default {[]} */
+  args?: readonly unknown[];
+  /** Where the result goes. */
+  reply: ValueReply | WritableStream<unknown>;
+  /** Aborts this command, as {@linkcode CommandOptions.signal}. */
+  signal?: AbortSignal;
+}
+
+/**
+ * How the engine turns a handler's result into the reply: one value; an
+ * iterable or async iterable collected in the owner's turn; or an array the
+ * handler built fresh, streamed without a copy.
+ *
+ * @internal
+ */
+export type ReplyKind = typeof VALUE | typeof STREAM | typeof OWNED_ARRAY;
+/** @internal */
+export const VALUE = 0;
+/** @internal */
+export const STREAM = 1;
+/** @internal */
+export const OWNED_ARRAY = 2;
+
+const NOOP = (): void => {};
+
+/**
+ * One command on its way through an owner: what to run and where the
+ * reply goes. It settles exactly once; later settle calls are ignored,
+ * which is what makes abort, timeout and completion race safely.
+ *
+ * @internal
+ */
+export class Command {
+  readonly op: string;
+  readonly args: readonly unknown[];
+  readonly kind: ReplyKind;
+  readonly signal: AbortSignal | undefined;
+  settled = false;
+  #resolve: (value: unknown) => void;
+  #reject: (reason: unknown) => void;
+  #timer: unknown = undefined;
+  #clock: Clock | undefined = undefined;
+  #onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    op: string,
+    args: readonly unknown[],
+    kind: ReplyKind,
+    signal: AbortSignal | undefined,
+    resolve: (value: unknown) => void,
+    reject: (reason: unknown) => void,
+  ) {
+    this.op = op;
+    this.args = args;
+    this.kind = kind;
+    this.signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  /** The command as errors report it. */
+  info(): CommandInfo {
+    return { op: this.op, args: this.args };
+  }
+
+  /**
+   * Starts the signal listener and the timer, if any. Returns false (and
+   * rejects) when the signal is already aborted.
+   */
+  arm(timeout: number | undefined, clock: Clock): boolean {
+    const signal = this.signal;
+    if (signal) {
+      if (signal.aborted) {
+        this.reject(signal.reason);
+        return false;
+      }
+      this.#onAbort = () => this.reject(signal.reason);
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    if (timeout !== undefined && timeout !== Infinity) {
+      this.#clock = clock;
+      this.#timer = clock.setTimeout(() =>
+        this.reject(
+          new TimeoutError(
+            `Command "${this.op}" timed out after ${timeout} ms`,
+            { timeout, command: this.info() },
+          ),
+        ), timeout);
+    }
+    return true;
+  }
+
+  resolve(value: unknown): void {
+    if (this.settled) return;
+    const resolve = this.#resolve;
+    this.#settle();
+    resolve(value);
+  }
+
+  reject(reason: unknown): void {
+    if (this.settled) return;
+    const reject = this.#reject;
+    this.#settle();
+    reject(reason);
+  }
+
+  #settle(): void {
+    this.settled = true;
+    if (this.#clock) this.#clock.clearTimeout(this.#timer);
+    if (this.#onAbort) {
+      this.signal!.removeEventListener("abort", this.#onAbort);
+    }
+    // Drop references the caller may hold onto long after.
+    this.#resolve = this.#reject = NOOP;
+  }
+}

@@ -1,0 +1,503 @@
+import { systemClock } from "./clock.ts";
+import type { Clock } from "./clock.ts";
+import {
+  Command,
+  type CommandOptions,
+  OWNED_ARRAY,
+  type ReplyKind,
+  STREAM,
+  VALUE,
+} from "./command.ts";
+import { Deque } from "./deque.ts";
+import { describe } from "./describe.ts";
+import { ClosedError, OverflowError } from "./errors.ts";
+import type { OwnerOptions } from "./options.ts";
+import { SnapshotSource } from "./snapshot_stream.ts";
+import { optionalSignal, positiveInteger, timeoutValue } from "./validate.ts";
+
+/** Runs one command against the owned state; may return a promise. @internal */
+export type Dispatch = (command: Command) => unknown;
+
+const OPEN = 0;
+const CLOSING = 1;
+const STOPPED = 2;
+
+const noop = (): void => {};
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" && value !== null ||
+    typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
+/**
+ * The owner's engine: the one `WritableStream` whose sink is the only code
+ * that runs handlers, plus the queue in front of it.
+ *
+ * Commands issued in one microtask turn are coalesced into one `write()` of
+ * an array, and at most one write is in the stream at a time. That keeps
+ * the contract (one sink, strict order, a handler finishes before the next
+ * starts) while paying the stream's per-write cost once per batch, and it
+ * keeps the stream's own queue one deep, away from Node 20's cost of deep
+ * stream queues.
+ *
+ * The stream is created on the first command, not in the constructor:
+ * workerd refuses `new WritableStream()` in a Worker's global scope.
+ *
+ * @internal
+ */
+export class Engine {
+  readonly #dispatch: Dispatch;
+  readonly #highWaterMark: number;
+  readonly #rejectOverflow: boolean;
+  readonly #timeout: number;
+  readonly #clock: Clock;
+  readonly onError: (error: unknown) => void;
+  /** Called once when the owner has stopped (closed or aborted). */
+  onStop: (() => void) | undefined = undefined;
+
+  #writer: WritableStreamDefaultWriter<Command[]> | undefined = undefined;
+  #public: WritableStream<unknown> | undefined = undefined;
+  /** Accepted, not yet written to the stream. */
+  #pending: Command[] = [];
+  /** Beyond the high-water mark (overflow "wait"), oldest first. */
+  readonly #waiting = new Deque<Command>();
+  /** Raw writers waiting for room. */
+  #roomWaiters: (() => void)[] = [];
+  /** Accepted and not yet run: pending plus the batch in the stream. */
+  #queued = 0;
+  /** A flush is scheduled or a batch is in the stream. */
+  #busy = false;
+  #phase = OPEN;
+  #closing = false;
+  #aborted = false;
+  #abortReason: unknown = undefined;
+  readonly #closed: Promise<void>;
+  #resolveClosed!: () => void;
+
+  constructor(dispatch: Dispatch, options: OwnerOptions, kind: string) {
+    const action = `create ${kind}`;
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot ${action}: options must be an object, received ${
+          describe(options)
+        }`,
+      );
+    }
+    const {
+      highWaterMark = 1024,
+      overflow = "wait",
+      signal,
+      timeout = Infinity,
+      clock = systemClock,
+      onError = (error: unknown) => console.error(error),
+    } = options;
+    this.#dispatch = dispatch;
+    this.#highWaterMark = highWaterMark === Infinity
+      ? Infinity
+      : positiveInteger(highWaterMark, "highWaterMark", action);
+    if (overflow !== "wait" && overflow !== "reject") {
+      throw new TypeError(
+        `Cannot ${action}: overflow must be "wait" or "reject", received ${
+          describe(overflow)
+        }`,
+      );
+    }
+    this.#rejectOverflow = overflow === "reject";
+    this.#timeout = timeoutValue(timeout, action);
+    if (
+      typeof clock !== "object" || clock === null ||
+      typeof clock.setTimeout !== "function" ||
+      typeof clock.clearTimeout !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot ${action}: clock must have setTimeout and clearTimeout, received ${
+          describe(clock)
+        }`,
+      );
+    }
+    this.#clock = clock;
+    if (typeof onError !== "function") {
+      throw new TypeError(
+        `Cannot ${action}: onError must be a function, received ${
+          describe(onError)
+        }`,
+      );
+    }
+    this.onError = onError;
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    optionalSignal(signal, action);
+    if (signal?.aborted) this.abort(signal.reason);
+    else signal?.addEventListener("abort", () => this.abort(signal.reason), {
+      once: true,
+    });
+  }
+
+  /** The clock timeouts use. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** Resolves once the owner has stopped: drained after close(), or aborted. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Whether new commands are refused. */
+  get isClosed(): boolean {
+    return this.#phase !== OPEN;
+  }
+
+  /** Sends a command and returns the promise of its one reply. */
+  call(
+    op: string,
+    args: readonly unknown[],
+    options: CommandOptions | undefined,
+  ): Promise<unknown> {
+    let command!: Command;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      command = new Command(op, args, VALUE, options?.signal, resolve, reject);
+    });
+    this.submit(command, options?.timeout);
+    return promise;
+  }
+
+  /** Sends a command whose reply is a stream of values. */
+  callStream<T>(
+    op: string,
+    args: readonly unknown[],
+    kind: ReplyKind,
+    options: CommandOptions | undefined,
+  ): ReadableStream<T> {
+    const { source, readable } = SnapshotSource.stream<T>();
+    const command = new Command(
+      op,
+      args,
+      kind,
+      options?.signal,
+      (items) => source.deliver(items as T[]),
+      (reason) => source.fail(reason),
+    );
+    // A reader that cancels before the command runs: it never runs.
+    source.onCancel = () => command.reject(undefined);
+    this.submit(command, options?.timeout);
+    return readable;
+  }
+
+  /** Queues a command, or settles it at once if it cannot be queued. */
+  submit(command: Command, timeout: number | undefined, wait = false): void {
+    if (this.#phase !== OPEN) {
+      command.reject(this.#refusal(command));
+      return;
+    }
+    if (!command.arm(timeout ?? this.#timeout, this.#clock)) return;
+    if (this.#queued >= this.#highWaterMark || this.#waiting.length > 0) {
+      if (this.#rejectOverflow && !wait) {
+        command.reject(
+          new OverflowError(
+            `Cannot run "${command.op}": the queue is full (highWaterMark ${this.#highWaterMark}); retry later, or use overflow: "wait"`,
+            { limit: this.#highWaterMark, command: command.info() },
+          ),
+        );
+        return;
+      }
+      this.#waiting.push(command);
+      return;
+    }
+    this.#queued++;
+    this.#pending.push(command);
+    if (!this.#busy) {
+      this.#busy = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Refuses new commands, runs everything already queued, then stops. */
+  close(): Promise<void> {
+    if (this.#phase === OPEN) {
+      this.#phase = CLOSING;
+      this.#maybeFinish();
+    }
+    return this.#closed;
+  }
+
+  /** Refuses new commands and rejects every queued one with `reason`. */
+  abort(reason?: unknown): Promise<void> {
+    if (this.#aborted || this.#phase === STOPPED) return this.#closed;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#phase = CLOSING;
+    for (const command of this.#pending) this.#rejectAborted(command);
+    this.#queued -= this.#pending.length;
+    this.#pending = [];
+    for (let c = this.#waiting.shift(); c; c = this.#waiting.shift()) {
+      this.#rejectAborted(c);
+    }
+    this.#wakeRoomWaiters(true);
+    if (this.#writer === undefined) this.#stop();
+    else this.#writer.abort(reason).then(this.#stop, this.#stop);
+    return this.#closed;
+  }
+
+  /**
+   * The public entry: a stream of raw {@linkcode Envelope}s. Created on
+   * first use. Closing or aborting it closes or aborts the owner.
+   */
+  get writable(): WritableStream<unknown> {
+    return this.#public ??= new WritableStream<unknown>({
+      write: (chunk) => this.#writeRaw(chunk),
+      close: () => this.close(),
+      abort: (reason) => this.abort(reason),
+    });
+  }
+
+  #refusal(command: Command): unknown {
+    return new ClosedError(
+      `Cannot run "${command.op}": the owner is ${
+        this.#phase === STOPPED ? "closed" : "closing"
+      }`,
+      { command: command.info() },
+    );
+  }
+
+  #rejectAborted(command: Command): void {
+    command.reject(
+      this.#abortReason !== undefined ? this.#abortReason : new ClosedError(
+        `Command "${command.op}" was not run: the owner was aborted`,
+        { command: command.info() },
+      ),
+    );
+  }
+
+  #start(): WritableStreamDefaultWriter<Command[]> {
+    const stream = new WritableStream<Command[]>({
+      // The sink: the only place handlers run. It never throws; errors
+      // travel to each command's reply as data.
+      write: (batch) => this.#run(batch, 0),
+      close: () => this.#stop(),
+      abort: () => this.#stop(),
+    });
+    return this.#writer = stream.getWriter();
+  }
+
+  readonly #flush = (): void => {
+    if (this.#pending.length === 0) {
+      this.#busy = false;
+      this.#maybeFinish();
+      return;
+    }
+    const batch = this.#pending;
+    this.#pending = [];
+    const writer = this.#writer ?? this.#start();
+    writer.write(batch).then(
+      () => this.#written(batch),
+      () => this.#written(batch),
+    );
+  };
+
+  #written(batch: Command[]): void {
+    // Only an aborted stream skips a batch: settle whatever it left.
+    if (this.#aborted) for (const c of batch) this.#rejectAborted(c);
+    this.#queued -= batch.length;
+    while (this.#queued < this.#highWaterMark && this.#waiting.length > 0) {
+      const command = this.#waiting.shift()!;
+      if (command.settled) continue;
+      this.#queued++;
+      this.#pending.push(command);
+    }
+    this.#wakeRoomWaiters(false);
+    this.#flush();
+  }
+
+  #run(batch: Command[], start: number): void | Promise<void> {
+    for (let i = start; i < batch.length; i++) {
+      const command = batch[i];
+      if (command.settled) continue; // aborted or timed out while queued
+      if (this.#aborted) {
+        this.#rejectAborted(command);
+        continue;
+      }
+      let result: unknown;
+      try {
+        result = this.#dispatch(command);
+        if (command.kind !== VALUE) result = collect(command, result);
+      } catch (error) {
+        command.reject(error);
+        continue;
+      }
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then(
+          (value) => {
+            command.resolve(value);
+            return this.#run(batch, i + 1);
+          },
+          (error) => {
+            command.reject(error);
+            return this.#run(batch, i + 1);
+          },
+        );
+      }
+      command.resolve(result);
+    }
+  }
+
+  #maybeFinish(): void {
+    if (
+      this.#phase !== CLOSING || this.#closing || this.#busy ||
+      this.#pending.length > 0 || this.#waiting.length > 0
+    ) return;
+    this.#closing = true;
+    if (this.#writer === undefined) this.#stop();
+    else this.#writer.close().then(this.#stop, this.#stop);
+  }
+
+  readonly #stop = (): void => {
+    if (this.#phase === STOPPED) return;
+    this.#phase = STOPPED;
+    this.#wakeRoomWaiters(true);
+    const onStop = this.onStop;
+    this.onStop = undefined;
+    try {
+      onStop?.();
+    } catch (error) {
+      this.onError(error);
+    }
+    this.#resolveClosed();
+  };
+
+  #wakeRoomWaiters(all: boolean): void {
+    if (this.#roomWaiters.length === 0) return;
+    if (!all && this.#queued >= this.#highWaterMark) return;
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #room(): Promise<void> | void {
+    if (this.#queued < this.#highWaterMark || this.#phase !== OPEN) return;
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** A chunk written to the public `writable`: validate, then submit. */
+  #writeRaw(chunk: unknown): Promise<void> | void {
+    const command = this.#fromEnvelope(chunk);
+    if (command === undefined) return;
+    this.submit(command, undefined, true);
+    return this.#room();
+  }
+
+  #fromEnvelope(chunk: unknown): Command | undefined {
+    if (typeof chunk !== "object" || chunk === null) {
+      this.onError(
+        new TypeError(
+          `Cannot run command: a chunk must be an object { op, args, reply }, received ${
+            describe(chunk)
+          }`,
+        ),
+      );
+      return;
+    }
+    const { op, args = [], reply, signal } = chunk as Record<string, unknown>;
+    const label = typeof op === "string" ? `"${op}"` : "command";
+    let kind: ReplyKind;
+    let resolve: (value: unknown) => void;
+    let reject: (reason: unknown) => void;
+    if (reply instanceof WritableStream) {
+      const { source, readable } = SnapshotSource.stream<unknown>();
+      readable.pipeTo(reply).catch(noop); // the reply's owner sees its own errors
+      kind = STREAM;
+      resolve = (items) => source.deliver(items as unknown[]);
+      reject = (reason) => source.fail(reason);
+    } else if (
+      typeof reply === "object" && reply !== null &&
+      typeof (reply as ValueReplyLike).resolve === "function" &&
+      typeof (reply as ValueReplyLike).reject === "function"
+    ) {
+      const target = reply as ValueReplyLike;
+      kind = VALUE;
+      resolve = (value) => this.#callSafely(() => target.resolve(value));
+      reject = (reason) => this.#callSafely(() => target.reject(reason));
+    } else {
+      this.onError(
+        new TypeError(
+          `Cannot run ${label}: reply must be { resolve, reject } or a WritableStream, received ${
+            describe(reply)
+          }`,
+        ),
+      );
+      return;
+    }
+    let problem: string | undefined;
+    if (typeof op !== "string") {
+      problem = `op must be a string, received ${describe(op)}`;
+    } else if (!Array.isArray(args)) {
+      problem = `args must be an array, received ${describe(args)}`;
+    } else if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      problem = `signal must be an AbortSignal, received ${describe(signal)}`;
+    }
+    const command = new Command(
+      typeof op === "string" ? op : String(op),
+      Array.isArray(args) ? args : [],
+      kind,
+      problem === undefined ? signal as AbortSignal | undefined : undefined,
+      resolve,
+      reject,
+    );
+    if (problem !== undefined) {
+      command.reject(new TypeError(`Cannot run ${label}: ${problem}`));
+      return;
+    }
+    return command;
+  }
+
+  #callSafely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}
+
+interface ValueReplyLike {
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+}
+
+/** Takes a streamed reply's snapshot in the owner's turn. */
+function collect(
+  command: Command,
+  result: unknown,
+): unknown[] | Promise<unknown[]> {
+  if (isPromiseLike(result)) {
+    return Promise.resolve(result).then((value) => collect(command, value));
+  }
+  if (command.kind === OWNED_ARRAY && Array.isArray(result)) return result;
+  if (result !== null && result !== undefined) {
+    const candidate = result as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
+    if (typeof candidate[Symbol.iterator] === "function") {
+      return Array.from(candidate as Iterable<unknown>);
+    }
+    if (typeof candidate[Symbol.asyncIterator] === "function") {
+      return collectAsync(command, candidate as AsyncIterable<unknown>);
+    }
+  }
+  throw new TypeError(
+    `Cannot stream "${command.op}": the handler must return an iterable or an async iterable, received ${
+      describe(result)
+    }`,
+  );
+}
+
+async function collectAsync(
+  command: Command,
+  iterable: AsyncIterable<unknown>,
+): Promise<unknown[]> {
+  const items: unknown[] = [];
+  for await (const item of iterable) {
+    if (command.settled) break; // the reader is gone: stop producing
+    items.push(item);
+  }
+  return items;
+}
+

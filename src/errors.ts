@@ -1,0 +1,181 @@
+/**
+ * The error classes warden rejects with. Each has a stable `name` and carries
+ * the data a caller needs to recover: the command that was not run, the
+ * state and event of a refused transition.
+ *
+ * @module
+ */
+
+/** A command as a caller issued it: the operation name and its arguments. */
+export interface CommandInfo {
+  /** The operation (handler) name. */
+  readonly op: string;
+  /** The arguments, as passed by the caller. */
+  readonly args: readonly unknown[];
+}
+
+/**
+ * The owner is closed (or closing) and will not run this command. The
+ * command that was refused is carried in {@linkcode ClosedError.command} so
+ * the caller can retry it elsewhere.
+ *
+ * @example Recover the refused command
+ * ```ts
+ * import { ClosedError, Store } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new Store<string, number>();
+ * await store.close();
+ * const error = await store.set("a", 1).catch((e) => e);
+ * assert.ok(error instanceof ClosedError);
+ * assert.deepEqual(error.command, { op: "set", args: ["a", 1] });
+ * ```
+ */
+export class ClosedError extends Error {
+  /** The command that was not run, when there is one. */
+  readonly command: CommandInfo | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message The error message.
+   * @param options The command that was refused, and an optional cause.
+   */
+  constructor(
+    message = "Owner is closed",
+    options: { command?: CommandInfo; cause?: unknown } = {},
+  ) {
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
+    this.name = "ClosedError";
+    this.command = options.command;
+  }
+}
+
+/**
+ * A bounded buffer is full: the owner's command queue (with
+ * `overflow: "reject"`), or a watcher's buffer when its reader fell behind.
+ *
+ * @example A full queue refuses with OverflowError
+ * ```ts
+ * import { OverflowError, Owner } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, {
+ *   highWaterMark: 1,
+ *   overflow: "reject",
+ * });
+ * const first = owner.ask("inc");
+ * const error = await owner.ask("inc").catch((e) => e);
+ * assert.ok(error instanceof OverflowError);
+ * assert.equal(error.limit, 1);
+ * assert.equal(await first, 1);
+ * ```
+ */
+export class OverflowError extends Error {
+  /** The bound that was reached. */
+  readonly limit: number;
+  /** The command that was refused, when a command was refused. */
+  readonly command: CommandInfo | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message The error message.
+   * @param options The bound that was reached and the refused command.
+   */
+  constructor(
+    message: string,
+    options: { limit: number; command?: CommandInfo },
+  ) {
+    super(message);
+    this.name = "OverflowError";
+    this.limit = options.limit;
+    this.command = options.command;
+  }
+}
+
+/**
+ * A command did not finish within its `timeout`.
+ *
+ * @example
+ * ```ts
+ * import { Owner, TimeoutError } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const owner = new Owner({}, {
+ *   slow: () => new Promise<void>((resolve) => setTimeout(resolve, 50)),
+ * });
+ * const error = await owner.with({ timeout: 1 }).ask("slow").catch((e) => e);
+ * assert.ok(error instanceof TimeoutError);
+ * assert.equal(error.timeout, 1);
+ * await owner.close();
+ * ```
+ */
+export class TimeoutError extends Error {
+  /** The time limit that passed, in milliseconds. */
+  readonly timeout: number;
+  /** The command that timed out. */
+  readonly command: CommandInfo | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message The error message.
+   * @param options The time limit and the command.
+   */
+  constructor(
+    message: string,
+    options: { timeout: number; command?: CommandInfo },
+  ) {
+    super(message);
+    this.name = "TimeoutError";
+    this.timeout = options.timeout;
+    this.command = options.command;
+  }
+}
+
+/**
+ * A state machine refused an event: no transition for it in the current
+ * state, a guard said no, or the machine is in a final state. The state and
+ * context are left exactly as they were.
+ *
+ * @example
+ * ```ts
+ * import { TransitionError } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new TransitionError("inflight", "send");
+ * assert.equal(error.from, "inflight");
+ * assert.equal(error.event, "send");
+ * assert.equal(error.name, "TransitionError");
+ * ```
+ */
+export class TransitionError extends Error {
+  /** The state the machine was in. */
+  readonly from: string;
+  /** The event that was refused. */
+  readonly event: string;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param from The state the machine was in.
+   * @param event The refused event.
+   * @param options An optional reason (appended to the message) and cause.
+   */
+  constructor(
+    from: string,
+    event: string,
+    options: { reason?: string; cause?: unknown } = {},
+  ) {
+    super(
+      `Cannot send "${event}" in state "${from}": ${
+        options.reason ?? "no transition for this event"
+      }`,
+      "cause" in options ? { cause: options.cause } : undefined,
+    );
+    this.name = "TransitionError";
+    this.from = from;
+    this.event = event;
+  }
+}

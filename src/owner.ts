@@ -1,0 +1,326 @@
+import type { CommandOptions, Envelope } from "./command.ts";
+import { STREAM } from "./command.ts";
+import { describe } from "./describe.ts";
+import { Engine } from "./engine.ts";
+import type { OwnerOptions } from "./options.ts";
+import { mergeCommandOptions } from "./with.ts";
+
+/** A handler: gets the owned state first, then the caller's arguments. */
+export type Handler<S> = (state: S, ...args: never[]) => unknown;
+
+/** The handler table an {@linkcode Owner} is built from. */
+export type Handlers<S> = Record<string, Handler<S>>;
+
+/** The caller's arguments of a handler (everything after the state). */
+export type ArgsOf<F> = F extends (state: never, ...args: infer A) => unknown
+  ? A
+  : never;
+
+/** What `ask()` resolves to for a handler: its awaited return value. */
+export type ReplyOf<F> = F extends (...args: never[]) => infer R ? Awaited<R>
+  : never;
+
+/** The item type a streaming handler yields (iterable or async iterable). */
+export type ItemOf<F> = ReplyOf<F> extends Iterable<infer T> ? T
+  : ReplyOf<F> extends AsyncIterable<infer T> ? T
+  : never;
+
+/** The names of the handlers that return an iterable or async iterable. */
+export type StreamOps<H> = {
+  [K in keyof H & string]: ReplyOf<H[K]> extends
+    Iterable<unknown> | AsyncIterable<unknown> ? K : never;
+}[keyof H & string];
+
+/**
+ * A single owner of a piece of state: Go's stateful goroutine. The state is
+ * touched only by the handlers, and handlers run one at a time, in the order
+ * commands were sent, each to completion (an async handler finishes before
+ * the next command starts). Check-then-act across `await` cannot race.
+ *
+ * Commands travel through a `WritableStream` ({@linkcode Owner.writable})
+ * whose sink is the only code that runs handlers.
+ *
+ * @typeParam S The owned state.
+ * @typeParam H The handler table; `ask()` and `stream()` are typed from it.
+ *
+ * @example The async race, removed
+ * ```ts
+ * import { Owner } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const account = new Owner({ balance: 100 }, {
+ *   async withdraw(state, amount: number) {
+ *     if (state.balance < amount) throw new RangeError("insufficient funds");
+ *     await new Promise((r) => setTimeout(r, 1)); // e.g. an audit log write
+ *     state.balance -= amount;
+ *     return state.balance;
+ *   },
+ * });
+ * const results = await Promise.allSettled([
+ *   account.ask("withdraw", 80),
+ *   account.ask("withdraw", 80),
+ * ]);
+ * assert.equal(results[0].status, "fulfilled");
+ * assert.equal(results[1].status, "rejected"); // never a negative balance
+ * await account.close();
+ * ```
+ */
+export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
+  // Hands an engine to the instance `with()` constructs (see there).
+  static #adopt: { engine: Engine; defaults: CommandOptions } | undefined;
+  readonly #engine: Engine;
+  readonly #defaults: CommandOptions | undefined;
+
+  /**
+   * Constructs a new owner. No stream is created until the first command,
+   * so an owner may be built at a module's top level, even in workerd.
+   *
+   * @param state The state to own. Only handlers touch it from now on.
+   * @param handlers The commands: `(state, ...args) => reply`, sync or async.
+   * @param options Queue bound, overflow policy, owner-wide signal, clock.
+   */
+  constructor(state: S, handlers: H, options: OwnerOptions = {}) {
+    const adopt = Owner.#adopt;
+    if (adopt !== undefined) {
+      Owner.#adopt = undefined;
+      this.#engine = adopt.engine;
+      this.#defaults = adopt.defaults;
+      return;
+    }
+    if (typeof handlers !== "object" || handlers === null) {
+      throw new TypeError(
+        `Cannot create Owner: handlers must be an object of functions, received ${
+          describe(handlers)
+        }`,
+      );
+    }
+    const table = new Map<string, (state: S, ...args: unknown[]) => unknown>();
+    for (const [op, fn] of Object.entries(handlers)) {
+      if (typeof fn !== "function") {
+        throw new TypeError(
+          `Cannot create Owner: handler "${op}" must be a function, received ${
+            describe(fn)
+          }`,
+        );
+      }
+      table.set(op, fn as (state: S, ...args: unknown[]) => unknown);
+    }
+    this.#engine = new Engine((command) => {
+      const fn = table.get(command.op);
+      if (fn === undefined) {
+        throw new TypeError(
+          `Cannot run "${command.op}": no handler by that name (known: ${
+            [...table.keys()].join(", ") || "none"
+          })`,
+        );
+      }
+      const args = command.args;
+      // Direct calls for the common arities: no spread on the hot path.
+      switch (args.length) {
+        case 0:
+          return fn(state);
+        case 1:
+          return fn(state, args[0]);
+        case 2:
+          return fn(state, args[0], args[1]);
+        default:
+          return fn(state, ...args);
+      }
+    }, options, "Owner");
+    this.#defaults = options.timeout === undefined
+      ? undefined
+      : { timeout: options.timeout };
+  }
+
+  /**
+   * Runs a handler in the owner's turn and resolves its result. A handler
+   * that throws or rejects fails this command only.
+   *
+   * @param op The handler's name.
+   * @param args The handler's arguments after the state.
+   * @returns The handler's (awaited) return value.
+   *
+   * @example
+   * ```ts
+   * import { Owner } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const counter = new Owner({ n: 0 }, {
+   *   add: (state, by: number) => (state.n += by),
+   * });
+   * assert.equal(await counter.ask("add", 2), 2);
+   * await counter.close();
+   * ```
+   */
+  ask<K extends keyof H & string>(
+    op: K,
+    ...args: ArgsOf<H[K]>
+  ): Promise<ReplyOf<H[K]>> {
+    return this.#engine.call(op, args, this.#defaults) as Promise<
+      ReplyOf<H[K]>
+    >;
+  }
+
+  /**
+   * Runs a handler that returns an iterable or async iterable and streams
+   * what it yields. The values are collected in the owner's turn (a
+   * consistent snapshot), then read at the reader's pace: a slow reader
+   * never holds up the owner. Cancelling the stream before the command runs
+   * means it never runs.
+   *
+   * @param op The handler's name; it must return an iterable.
+   * @param args The handler's arguments after the state.
+   * @returns A stream of the values the handler yields.
+   *
+   * @example
+   * ```ts
+   * import { Owner } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const log = new Owner({ lines: ["a", "b", "c"] }, {
+   *   tail: (state, n: number) => state.lines.slice(-n),
+   * });
+   * assert.deepEqual(await Array.fromAsync(log.stream("tail", 2)), ["b", "c"]);
+   * await log.close();
+   * ```
+   */
+  stream<K extends StreamOps<H>>(
+    op: K,
+    ...args: ArgsOf<H[K]>
+  ): ReadableStream<ItemOf<H[K]>> {
+    return this.#engine.callStream<ItemOf<H[K]>>(
+      op,
+      args,
+      STREAM,
+      this.#defaults,
+    );
+  }
+
+  /**
+   * The same owner, with options for every command sent through the
+   * returned object: an abort signal and a time limit.
+   *
+   * @param options The per-command signal and timeout.
+   * @returns An owner handle that shares this owner's state and queue.
+   *
+   * @example
+   * ```ts
+   * import { Owner, TimeoutError } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new Owner({}, { slow: () => new Promise((r) => setTimeout(r, 100)) });
+   * const error = await owner.with({ timeout: 5 }).ask("slow").catch((e) => e);
+   * assert.ok(error instanceof TimeoutError);
+   * await owner.close();
+   * ```
+   */
+  with(options: CommandOptions): Owner<S, H> {
+    Owner.#adopt = {
+      engine: this.#engine,
+      defaults: mergeCommandOptions(this.#defaults, options, "Owner.with()"),
+    };
+    // The constructor adopts the engine; state and handlers are unused.
+    return new Owner<S, H>(undefined as never, undefined as never);
+  }
+
+  /**
+   * The owner's command stream: write {@linkcode Envelope}s to it, or
+   * `pipeTo` it from any stream. Writes wait while the queue is full.
+   * Closing it closes the owner; aborting it aborts the owner.
+   *
+   * @example
+   * ```ts
+   * import { Owner } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new Owner({ n: 0 }, { add: (s, by: number) => (s.n += by) });
+   * const writer = owner.writable.getWriter();
+   * const result = new Promise((resolve, reject) => {
+   *   writer.write({ op: "add", args: [5], reply: { resolve, reject } });
+   * });
+   * assert.equal(await result, 5);
+   * await writer.close(); // closes the owner
+   * ```
+   */
+  get writable(): WritableStream<Envelope> {
+    return this.#engine.writable;
+  }
+
+  /**
+   * Refuses new commands with `ClosedError`, runs every command already
+   * queued, then stops. Idempotent.
+   *
+   * @returns Resolves once every queued command has run.
+   *
+   * @example
+   * ```ts
+   * import { ClosedError, Owner } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n });
+   * const queued = owner.ask("inc");
+   * await owner.close();
+   * assert.equal(await queued, 1); // queued before close: it ran
+   * await assert.rejects(owner.ask("inc"), ClosedError);
+   * ```
+   */
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+
+  /**
+   * Stops the owner now: every queued command is rejected with `reason`
+   * (or a `ClosedError` when no reason is given). A handler already running
+   * finishes first. Idempotent.
+   *
+   * @param reason Why: what queued commands reject with.
+   * @returns Resolves once the owner has stopped.
+   *
+   * @example
+   * ```ts
+   * import { Owner } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n });
+   * const queued = owner.ask("inc");
+   * await owner.abort(new Error("shutting down"));
+   * await assert.rejects(queued, { message: "shutting down" });
+   * ```
+   */
+  abort(reason?: unknown): Promise<void> {
+    return this.#engine.abort(reason);
+  }
+
+  /**
+   * Resolves once the owner has stopped, by `close()` or `abort()`.
+   *
+   * @example
+   * ```ts
+   * import { Owner } from "@warden/core";
+   *
+   * const owner = new Owner({}, {});
+   * owner.close();
+   * await owner.closed;
+   * ```
+   */
+  get closed(): Promise<void> {
+    return this.#engine.closed;
+  }
+
+  /**
+   * Closes the owner: `await using owner = new Owner(...)`.
+   *
+   * @example
+   * ```ts
+   * import { Owner } from "@warden/core";
+   *
+   * {
+   *   await using owner = new Owner({ n: 0 }, { inc: (s) => ++s.n });
+   *   await owner.ask("inc");
+   * } // closed here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

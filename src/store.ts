@@ -1,0 +1,499 @@
+import { type CommandOptions, OWNED_ARRAY } from "./command.ts";
+import type { Command, Envelope } from "./command.ts";
+import { describe } from "./describe.ts";
+import { Engine } from "./engine.ts";
+import { LiveSource } from "./live_stream.ts";
+import type { OwnerOptions } from "./options.ts";
+import { positiveInteger } from "./validate.ts";
+import { mergeCommandOptions } from "./with.ts";
+
+/**
+ * Options for {@linkcode Store}: those of every owner, plus the watchers'
+ * buffer.
+ *
+ * @example
+ * ```ts
+ * import { Store, type StoreOptions } from "@warden/core";
+ *
+ * const options: StoreOptions = { highWaterMark: 256, watchBuffer: 16 };
+ * const store = new Store<string, number>([], options);
+ * await store.close();
+ * ```
+ */
+export interface StoreOptions extends OwnerOptions {
+  /**
+   * How many unread values a watcher may fall behind before its stream
+   * errors with an `OverflowError`.
+   *
+   * @default {1024}
+   */
+  watchBuffer?: number;
+}
+
+type Watcher<V> = LiveSource<V | undefined>;
+
+interface Adopted {
+  engine: Engine;
+  defaults: CommandOptions | undefined;
+  watchBuffer: number;
+}
+
+/**
+ * The seed's owned map: a `Map<K, V>` that only its owner touches. Every
+ * method is a command through the owner's stream, run one at a time in the
+ * order sent; `update()` is an atomic read-modify-write even when its
+ * function is async.
+ *
+ * @typeParam K The key type.
+ * @typeParam V The value type. Values are stored by reference, not cloned.
+ *
+ * @example The seed program
+ * ```ts
+ * import { Store } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new Store<number, number>();
+ * await store.set(1, 42);
+ * assert.equal(await store.get(1), 42);
+ * await store.close();
+ * ```
+ */
+export class Store<K, V> implements AsyncDisposable {
+  static #adopt: Adopted | undefined;
+  readonly #engine: Engine;
+  readonly #defaults: CommandOptions | undefined;
+  readonly #watchBuffer: number;
+
+  /**
+   * Constructs a new store. No stream is created until the first command,
+   * so a store may be built at a module's top level, even in workerd.
+   *
+   * @param entries Initial entries, as for `new Map(entries)`.
+   * @param options Queue bound, overflow policy, signal, clock, watch buffer.
+   */
+  constructor(
+    entries?: Iterable<readonly [K, V]> | null,
+    options: StoreOptions = {},
+  ) {
+    const adopt = Store.#adopt;
+    if (adopt !== undefined) {
+      Store.#adopt = undefined;
+      this.#engine = adopt.engine;
+      this.#defaults = adopt.defaults;
+      this.#watchBuffer = adopt.watchBuffer;
+      return;
+    }
+    const map = toMap<K, V>(entries);
+    const watchers = new Map<K, Set<Watcher<V>>>();
+    this.#watchBuffer = positiveInteger(
+      options?.watchBuffer ?? 1024,
+      "watchBuffer",
+      "create Store",
+    );
+    const notify = (key: K, value: V | undefined) => {
+      const set = watchers.get(key);
+      if (set !== undefined) for (const watcher of set) watcher.push(value);
+    };
+    this.#engine = new Engine(
+      (command) => run(command, map, watchers, notify),
+      options,
+      "Store",
+    );
+    this.#engine.onStop = () => {
+      for (const set of watchers.values()) {
+        for (const watcher of set) watcher.close();
+      }
+    };
+    this.#defaults = options.timeout === undefined
+      ? undefined
+      : { timeout: options.timeout };
+  }
+
+  /**
+   * The value stored under `key`, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new Store([["a", 1]]);
+   * assert.equal(await store.get("a"), 1);
+   * assert.equal(await store.get("b"), undefined);
+   * ```
+   */
+  get(key: K): Promise<V | undefined> {
+    return this.#engine.call("get", [key], this.#defaults) as Promise<
+      V | undefined
+    >;
+  }
+
+  /**
+   * Stores `value` under `key`; watchers of `key` see it.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   *
+   * const store = new Store<string, number>();
+   * await store.set("a", 1);
+   * ```
+   */
+  set(key: K, value: V): Promise<void> {
+    return this.#engine.call("set", [key, value], this.#defaults) as Promise<
+      void
+    >;
+  }
+
+  /**
+   * Whether `key` is stored.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new Store([["a", 1]]);
+   * assert.equal(await store.has("a"), true);
+   * ```
+   */
+  has(key: K): Promise<boolean> {
+    return this.#engine.call("has", [key], this.#defaults) as Promise<boolean>;
+  }
+
+  /**
+   * Removes `key`; resolves whether it was there. Watchers see `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new Store([["a", 1]]);
+   * assert.equal(await store.delete("a"), true);
+   * assert.equal(await store.delete("a"), false);
+   * ```
+   */
+  delete(key: K): Promise<boolean> {
+    return this.#engine.call("delete", [key], this.#defaults) as Promise<
+      boolean
+    >;
+  }
+
+  /**
+   * Atomic read-modify-write: `fn` gets the current value (or `undefined`)
+   * and returns the new one, which is stored and resolved. No other command
+   * runs in between, even when `fn` is async. If `fn` throws or rejects,
+   * the value is left as it was.
+   *
+   * @param key The key to update.
+   * @param fn From the current value to the new one; may be async.
+   * @returns The new value.
+   *
+   * @example Fifty concurrent increments lose none
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new Store<string, number>();
+   * await Promise.all(Array.from({ length: 50 }, () =>
+   *   store.update("hits", async (n = 0) => {
+   *     await Promise.resolve(); // any await: still atomic
+   *     return n + 1;
+   *   })
+   * ));
+   * assert.equal(await store.get("hits"), 50);
+   * ```
+   */
+  update(key: K, fn: (current: V | undefined) => V | Promise<V>): Promise<V> {
+    return this.#engine.call("update", [key, fn], this.#defaults) as Promise<
+      V
+    >;
+  }
+
+  /**
+   * How many entries are stored.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(await new Store([["a", 1], ["b", 2]]).size(), 2);
+   * ```
+   */
+  size(): Promise<number> {
+    return this.#engine.call("size", [], this.#defaults) as Promise<number>;
+  }
+
+  /**
+   * Removes every entry. Watchers of removed keys see `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new Store([["a", 1]]);
+   * await store.clear();
+   * assert.equal(await store.size(), 0);
+   * ```
+   */
+  clear(): Promise<void> {
+    return this.#engine.call("clear", [], this.#defaults) as Promise<void>;
+  }
+
+  /**
+   * Every entry, as a stream: a consistent snapshot taken in the command's
+   * turn. Commands after it do not show in it; a slow reader never holds up
+   * the owner.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new Store([["a", 1], ["b", 2]]);
+   * const all = await Array.fromAsync(store.entries());
+   * assert.deepEqual(all, [["a", 1], ["b", 2]]);
+   * ```
+   */
+  entries(): ReadableStream<[K, V]> {
+    return this.#engine.callStream<[K, V]>(
+      "entries",
+      [],
+      OWNED_ARRAY,
+      this.#defaults,
+    );
+  }
+
+  /**
+   * The value of `key` now, then each change to it (`undefined` when it is
+   * deleted), until the store closes (the stream ends) or the reader
+   * cancels (it unsubscribes). A reader that falls more than `watchBuffer`
+   * values behind gets an `OverflowError` on the stream instead of missing
+   * values silently.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new Store<string, number>();
+   * const changes = store.watch("a");
+   * await store.set("a", 1);
+   * await store.delete("a");
+   * await store.close(); // ends the stream
+   * assert.deepEqual(await Array.fromAsync(changes), [undefined, 1, undefined]);
+   * ```
+   */
+  watch(key: K): ReadableStream<V | undefined> {
+    const { source, readable } = LiveSource.stream<V | undefined>(
+      this.#watchBuffer,
+    );
+    this.#engine.call("watch", [key, source], this.#defaults).catch(
+      (error) => source.error(error),
+    );
+    return readable;
+  }
+
+  /**
+   * The same store, with options for every command sent through the
+   * returned object: an abort signal and a time limit.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   *
+   * const store = new Store<string, number>();
+   * await store.with({ timeout: 1000 }).set("a", 1);
+   * ```
+   */
+  with(options: CommandOptions): Store<K, V> {
+    Store.#adopt = {
+      engine: this.#engine,
+      defaults: mergeCommandOptions(this.#defaults, options, "Store.with()"),
+      watchBuffer: this.#watchBuffer,
+    };
+    return new Store<K, V>();
+  }
+
+  /**
+   * The store's command stream; see `Owner.writable`. Ops are the method
+   * names (`get`, `set`, …) with their arguments.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * const store = new Store<string, number>();
+   * const writer = store.writable.getWriter();
+   * const reply = { resolve: () => {}, reject: console.error };
+   * await writer.write({ op: "set", args: ["a", 1], reply });
+   * assert.equal(await store.get("a"), 1);
+   * ```
+   */
+  get writable(): WritableStream<Envelope> {
+    return this.#engine.writable;
+  }
+
+  /**
+   * Refuses new commands with `ClosedError`, runs what is queued, ends
+   * every watcher's stream, then stops. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   *
+   * const store = new Store<string, number>();
+   * await store.close();
+   * ```
+   */
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+
+  /**
+   * Stops now: queued commands reject with `reason` (or `ClosedError`).
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   *
+   * const store = new Store<string, number>();
+   * await store.abort(new Error("shutting down"));
+   * ```
+   */
+  abort(reason?: unknown): Promise<void> {
+    return this.#engine.abort(reason);
+  }
+
+  /**
+   * Resolves once the store has stopped.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   *
+   * const store = new Store<string, number>();
+   * store.close();
+   * await store.closed;
+   * ```
+   */
+  get closed(): Promise<void> {
+    return this.#engine.closed;
+  }
+
+  /**
+   * Closes the store: `await using store = new Store()`.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "@warden/core";
+   *
+   * {
+   *   await using store = new Store<string, number>();
+   *   await store.set("a", 1);
+   * }
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function toMap<K, V>(entries: unknown): Map<K, V> {
+  if (entries === undefined || entries === null) return new Map();
+  if (typeof (entries as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    throw new TypeError(
+      `Cannot create Store: entries must be an iterable of [key, value] pairs, received ${
+        describe(entries)
+      }`,
+    );
+  }
+  try {
+    return new Map(entries as Iterable<[K, V]>);
+  } catch (cause) {
+    throw new TypeError(
+      "Cannot create Store: entries must be an iterable of [key, value] pairs",
+      { cause },
+    );
+  }
+}
+
+/** The store's sink logic: the only code that touches `map`. */
+function run<K, V>(
+  command: Command,
+  map: Map<K, V>,
+  watchers: Map<K, Set<Watcher<V>>>,
+  notify: (key: K, value: V | undefined) => void,
+): unknown {
+  const args = command.args;
+  const key = args[0] as K;
+  switch (command.op) {
+    case "get":
+      return map.get(key);
+    case "set":
+      map.set(key, args[1] as V);
+      notify(key, args[1] as V);
+      return undefined;
+    case "has":
+      return map.has(key);
+    case "delete": {
+      const had = map.delete(key);
+      if (had) notify(key, undefined);
+      return had;
+    }
+    case "update": {
+      const fn = args[1];
+      if (typeof fn !== "function") {
+        throw new TypeError(
+          `Cannot update: fn must be a function, received ${describe(fn)}`,
+        );
+      }
+      const next = fn(map.get(key));
+      const store = (value: V) => {
+        map.set(key, value);
+        notify(key, value);
+        return value;
+      };
+      return next instanceof Promise ? next.then(store) : store(next);
+    }
+    case "size":
+      return map.size;
+    case "clear": {
+      const keys = watchers.size > 0 ? [...map.keys()] : [];
+      map.clear();
+      for (const k of keys) notify(k, undefined);
+      return undefined;
+    }
+    case "entries":
+      return Array.from(map);
+    case "watch": {
+      const watcher = args[1];
+      if (!(watcher instanceof LiveSource)) {
+        throw new TypeError(
+          'Cannot run "watch" from a raw command: call Store.watch(key) instead',
+        );
+      }
+      if (!watcher.open) return undefined; // cancelled while queued
+      let set = watchers.get(key);
+      if (set === undefined) watchers.set(key, set = new Set());
+      const subscribers = set;
+      subscribers.add(watcher);
+      watcher.onEnd = () => {
+        subscribers.delete(watcher);
+        if (subscribers.size === 0 && watchers.get(key) === subscribers) {
+          watchers.delete(key);
+        }
+      };
+      watcher.push(map.get(key));
+      return undefined;
+    }
+    default:
+      throw new TypeError(
+        `Cannot run "${command.op}": Store has no such command (known: get, set, has, delete, update, size, clear, entries, watch)`,
+      );
+  }
+}
