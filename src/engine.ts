@@ -68,6 +68,9 @@ export class Engine {
   #queued = 0;
   /** A flush is scheduled or a batch is in the stream. */
   #busy = false;
+  /** The batch in the stream, and the command of it now running. */
+  #batch: Command[] | undefined = undefined;
+  #current: Command | undefined = undefined;
   #phase = OPEN;
   #closing = false;
   #aborted = false;
@@ -233,6 +236,11 @@ export class Engine {
     for (let c = this.#waiting.shift(); c; c = this.#waiting.shift()) {
       this.#rejectAborted(c);
     }
+    // Commands queued behind a running handler in the stream's batch are
+    // queued too: they reject now, not when that handler finishes.
+    if (this.#batch !== undefined) {
+      for (const c of this.#batch) if (c !== this.#current) this.#rejectAborted(c);
+    }
     this.#wakeRoomWaiters(true);
     if (this.#writer === undefined) this.#stop();
     else this.#writer.abort(reason).then(this.#stop, this.#stop);
@@ -288,6 +296,7 @@ export class Engine {
     }
     const batch = this.#pending;
     this.#pending = [];
+    this.#batch = batch;
     const writer = this.#writer ?? this.#start();
     writer.write(batch).then(
       () => this.#written(batch),
@@ -296,9 +305,9 @@ export class Engine {
   };
 
   #written(batch: Command[]): void {
+    this.#batch = this.#current = undefined;
     // Only an aborted stream skips a batch: settle whatever it left.
     if (this.#aborted) for (const c of batch) this.#rejectAborted(c);
-    this.#queued -= batch.length;
     while (this.#queued < this.#highWaterMark && this.#waiting.length > 0) {
       const command = this.#waiting.shift()!;
       if (command.settled) continue;
@@ -310,7 +319,9 @@ export class Engine {
   }
 
   #run(batch: Command[], start: number): void | Promise<void> {
-    for (let i = start; i < batch.length; i++) {
+    // `#queued` drops as each command finishes, so a caller that awaited
+    // its reply finds room at once.
+    for (let i = start; i < batch.length; i++, this.#queued--) {
       const command = batch[i];
       if (command.settled) continue; // aborted or timed out while queued
       if (this.#aborted) {
@@ -318,6 +329,7 @@ export class Engine {
         continue;
       }
       let result: unknown;
+      this.#current = command;
       try {
         result = this.#dispatch(command);
         if (command.kind !== VALUE) result = collect(command, result);
@@ -328,10 +340,12 @@ export class Engine {
       if (isPromiseLike(result)) {
         return Promise.resolve(result).then(
           (value) => {
+            this.#queued--;
             command.resolve(value);
             return this.#run(batch, i + 1);
           },
           (error) => {
+            this.#queued--;
             command.reject(error);
             return this.#run(batch, i + 1);
           },
