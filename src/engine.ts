@@ -394,10 +394,16 @@ export class Engine {
 
   /** A chunk written to the public `writable`: validate, then submit. */
   #writeRaw(chunk: unknown): Promise<void> | void {
+    // Wait for room first, then accept: the stream calls the next write()
+    // only after this one resolves, so raw writers feel backpressure.
+    const room = this.#room();
+    if (room === undefined) this.#acceptRaw(chunk);
+    else return room.then(() => this.#acceptRaw(chunk));
+  }
+
+  #acceptRaw(chunk: unknown): void {
     const command = this.#fromEnvelope(chunk);
-    if (command === undefined) return;
-    this.submit(command, undefined, true);
-    return this.#room();
+    if (command !== undefined) this.submit(command, undefined, true);
   }
 
   #fromEnvelope(chunk: unknown): Command | undefined {
