@@ -10,6 +10,7 @@ import {
 } from "./command.ts";
 import { Deque } from "./deque.ts";
 import { describe } from "./describe.ts";
+import { isPromiseLike } from "./is_promise_like.ts";
 import { ClosedError, OverflowError } from "./errors.ts";
 import type { OwnerOptions } from "./options.ts";
 import { SnapshotSource } from "./snapshot_stream.ts";
@@ -24,11 +25,6 @@ const STOPPED = 2;
 
 const noop = (): void => {};
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" && value !== null ||
-    typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
-}
 
 /**
  * The owner's engine: the one `WritableStream` whose sink is the only code

@@ -2,6 +2,7 @@ import { type CommandOptions, OWNED_ARRAY } from "./command.ts";
 import type { Command, Envelope } from "./command.ts";
 import { describe } from "./describe.ts";
 import { Engine } from "./engine.ts";
+import { isPromiseLike } from "./is_promise_like.ts";
 import { LiveSource } from "./live_stream.ts";
 import type { OwnerOptions } from "./options.ts";
 import { positiveInteger } from "./validate.ts";
@@ -458,7 +459,9 @@ function run<K, V>(
         notify(key, value);
         return value;
       };
-      return next instanceof Promise ? next.then(store) : store(next);
+      return isPromiseLike(next)
+        ? Promise.resolve(next).then((value) => store(value as V))
+        : store(next as V);
     }
     case "size":
       return map.size;
