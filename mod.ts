@@ -9,7 +9,8 @@
  * - {@linkcode Owner}: any state, with your handlers.
  * - {@linkcode Store}: an owned `Map` (get/set/update/entries/watch).
  * - Errors: {@linkcode ClosedError}, {@linkcode OverflowError},
- *   {@linkcode TimeoutError}, {@linkcode TransitionError}.
+ *   {@linkcode TimeoutError}, {@linkcode TransitionError},
+ *   {@linkcode ReentrancyError}.
  *
  * @example
  * ```ts
@@ -37,6 +38,7 @@ export {
   ClosedError,
   type CommandInfo,
   OverflowError,
+  ReentrancyError,
   TimeoutError,
   TransitionError,
 } from "./src/errors.ts";

@@ -11,7 +11,12 @@ import {
 import { Deque } from "./deque.ts";
 import { describe } from "./describe.ts";
 import { isPromiseLike } from "./is_promise_like.ts";
-import { ClosedError, OverflowError } from "./errors.ts";
+import {
+  ClosedError,
+  OverflowError,
+  ReentrancyError,
+  TimeoutError,
+} from "./errors.ts";
 import type { OwnerOptions } from "./options.ts";
 import { SnapshotSource } from "./snapshot_stream.ts";
 import { optionalSignal, positiveInteger, timeoutValue } from "./validate.ts";
@@ -47,6 +52,7 @@ export class Engine {
   readonly #highWaterMark: number;
   readonly #rejectOverflow: boolean;
   readonly #timeout: number;
+  readonly #handlerTimeout: number;
   readonly #clock: Clock;
   readonly onError: (error: unknown) => void;
   /** Called once when the owner has stopped (closed or aborted). */
@@ -67,6 +73,8 @@ export class Engine {
   /** The batch in the stream, and the command of it now running. */
   #batch: Command[] | undefined = undefined;
   #current: Command | undefined = undefined;
+  /** A handler's synchronous part is running: a new command is re-entrant. */
+  #dispatching = false;
   #phase = OPEN;
   #closing = false;
   #aborted = false;
@@ -88,6 +96,7 @@ export class Engine {
       overflow = "wait",
       signal,
       timeout = Infinity,
+      handlerTimeout = Infinity,
       clock = systemClock,
       onError = (error: unknown) => console.error(error),
     } = options;
@@ -104,6 +113,11 @@ export class Engine {
     }
     this.#rejectOverflow = overflow === "reject";
     this.#timeout = timeoutValue(timeout, action);
+    this.#handlerTimeout = timeoutValue(
+      handlerTimeout,
+      action,
+      "handlerTimeout",
+    );
     if (
       typeof clock !== "object" || clock === null ||
       typeof clock.setTimeout !== "function" ||
@@ -185,8 +199,10 @@ export class Engine {
 
   /** Queues a command, or settles it at once if it cannot be queued. */
   submit(command: Command, timeout: number | undefined, wait = false): void {
-    if (this.#phase !== OPEN) {
-      command.reject(this.#refusal(command));
+    if (this.#phase !== OPEN || this.#dispatching) {
+      command.reject(
+        this.#dispatching ? reentrancy(command) : this.#refusal(command),
+      );
       return;
     }
     if (!command.arm(timeout ?? this.#timeout, this.#clock)) return;
@@ -326,14 +342,20 @@ export class Engine {
       }
       let result: unknown;
       this.#current = command;
+      this.#dispatching = true;
       try {
         result = this.#dispatch(command);
         if (command.kind !== VALUE) result = collect(command, result);
       } catch (error) {
+        this.#dispatching = false;
         command.reject(error);
         continue;
       }
+      this.#dispatching = false;
       if (isPromiseLike(result)) {
+        if (this.#handlerTimeout !== Infinity) {
+          return this.#runTimed(batch, i, command, result);
+        }
         return Promise.resolve(result).then(
           (value) => {
             this.#queued--;
@@ -349,6 +371,48 @@ export class Engine {
       }
       command.resolve(result);
     }
+  }
+
+  /**
+   * A handler's asynchronous part, raced against `handlerTimeout`: past it,
+   * the command is rejected, `onError` told, and the owner moves on.
+   */
+  #runTimed(
+    batch: Command[],
+    i: number,
+    command: Command,
+    result: PromiseLike<unknown>,
+  ): Promise<void> {
+    const ms = this.#handlerTimeout;
+    return new Promise<void>((next) => {
+      let done = false;
+      let timer: unknown = undefined;
+      const finish = (settle: () => void): void => {
+        if (done) return; // the later of handler and timer: ignored
+        done = true;
+        this.#clock.clearTimeout(timer);
+        this.#queued--;
+        settle();
+        next(this.#run(batch, i + 1));
+      };
+      timer = this.#clock.setTimeout(() =>
+        finish(() => {
+          const error = new TimeoutError(
+            `Handler "${command.op}" ran longer than ${ms} ms (handlerTimeout): its command was rejected and the owner moved on; the handler may still be running`,
+            { timeout: ms, command: command.info() },
+          );
+          command.reject(error);
+          try {
+            this.onError(error);
+          } catch {
+            // onError itself failed: nowhere left to report to.
+          }
+        }), ms);
+      Promise.resolve(result).then(
+        (value) => finish(() => command.resolve(value)),
+        (error) => finish(() => command.reject(error)),
+      );
+    });
   }
 
   #maybeFinish(): void {
@@ -473,6 +537,13 @@ export class Engine {
       this.onError(error);
     }
   }
+}
+
+function reentrancy(command: Command): ReentrancyError {
+  return new ReentrancyError(
+    `Cannot run "${command.op}" from inside a handler of the same owner: the owner runs one command at a time, so waiting for it would deadlock; do the work in the handler, or send it after the handler returns`,
+    { command: command.info() },
+  );
 }
 
 interface ValueReplyLike {

@@ -135,6 +135,53 @@ export class TimeoutError extends Error {
 }
 
 /**
+ * A handler called its own owner synchronously (`owner.ask(...)` inside a
+ * handler, before the handler's first `await`). The owner runs one command
+ * at a time, so a handler that waits for a command to its own owner waits
+ * forever: the call is refused instead. Do the work inside the handler, or
+ * send the command after the handler has returned.
+ *
+ * Only the synchronous part of a handler is checked: a call made after an
+ * `await` inside an async handler cannot be told apart from any other
+ * caller's. Awaiting it deadlocks; `handlerTimeout` reports such a handler.
+ *
+ * @example
+ * ```ts
+ * import { Owner, ReentrancyError } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const owner: Owner<{ n: number }, {
+ *   inc: (s: { n: number }) => number;
+ *   twice: (s: { n: number }) => Promise<number>;
+ * }> = new Owner({ n: 0 }, {
+ *   inc: (s) => ++s.n,
+ *   twice: async () => (await owner.ask("inc")) + (await owner.ask("inc")),
+ * });
+ * const error = await owner.ask("twice").catch((e) => e);
+ * assert.ok(error instanceof ReentrancyError);
+ * assert.deepEqual(error.command, { op: "inc", args: [] });
+ * assert.equal(await owner.ask("inc"), 1); // the owner serves on
+ * await owner.close();
+ * ```
+ */
+export class ReentrancyError extends Error {
+  /** The command the handler tried to send to its own owner. */
+  readonly command: CommandInfo | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message The error message.
+   * @param options The refused command.
+   */
+  constructor(message: string, options: { command?: CommandInfo } = {}) {
+    super(message);
+    this.name = "ReentrancyError";
+    this.command = options.command;
+  }
+}
+
+/**
  * A state machine refused an event: no transition for it in the current
  * state, a guard said no, or the machine is in a final state. The state and
  * context are left exactly as they were.

@@ -39,6 +39,27 @@ export interface OwnerOptions {
    */
   timeout?: number;
   /**
+   * Time limit for one handler's asynchronous part, in milliseconds, for
+   * every command. A handler still pending after it is reported: its
+   * command rejects with a `TimeoutError` and `onError` receives the same
+   * error. Then the owner **moves on** to the next command: a stuck handler
+   * cannot stall the owner (nor `close()` or `abort()`) forever.
+   *
+   * The owner cannot cancel the handler. It may still be running, and if
+   * it touches the state later, it does so alongside the handlers that run
+   * after it: the one-at-a-time guarantee is given up for that handler
+   * only. Use it as a last line of defence; its result, if it ever comes,
+   * is ignored. A synchronous handler cannot be interrupted and is not
+   * timed. With the default, `Infinity`, a handler may take as long as it
+   * needs and costs nothing extra.
+   *
+   * The per-command `timeout` differs: it frees the caller, but the owner
+   * still waits for the handler before running the next command.
+   *
+   * @default {Infinity}
+   */
+  handlerTimeout?: number;
+  /**
    * Timers for timeouts. Pass a fake clock in tests.
    *
    * @default {the runtime's setTimeout/clearTimeout}
@@ -46,7 +67,8 @@ export interface OwnerOptions {
   clock?: Clock;
   /**
    * Receives errors that have no caller to go to: a malformed chunk written
-   * straight to `writable` without a usable `reply`.
+   * straight to `writable` without a usable `reply`; a handler that ran
+   * past `handlerTimeout`.
    *
    * @default {console.error}
    */

@@ -17,10 +17,14 @@ export function positiveInteger(
 }
 
 /** @internal Throws a RangeError unless `value` is a non-negative number or Infinity. */
-export function timeoutValue(value: unknown, action: string): number {
+export function timeoutValue(
+  value: unknown,
+  action: string,
+  what = "timeout",
+): number {
   if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
     throw new RangeError(
-      `Cannot ${action}: timeout must be a non-negative number of milliseconds, received ${
+      `Cannot ${action}: ${what} must be a non-negative number of milliseconds, received ${
         describe(value)
       }`,
     );
