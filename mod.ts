@@ -8,6 +8,8 @@
  *
  * - {@linkcode Owner}: any state, with your handlers.
  * - {@linkcode Store}: an owned `Map` (get/set/update/entries/watch).
+ * - {@linkcode Machine}: an owned protocol (states, events, guarded
+ *   transitions, state timeouts) that refuses what its table does not allow.
  * - Errors: {@linkcode ClosedError}, {@linkcode OverflowError},
  *   {@linkcode TimeoutError}, {@linkcode TransitionError},
  *   {@linkcode ReentrancyError}.
@@ -42,6 +44,14 @@ export {
   TimeoutError,
   TransitionError,
 } from "./src/errors.ts";
+export { Machine, type MachineOptions } from "./src/machine.ts";
+export type {
+  MachineConfig,
+  MachineSnapshot,
+  MachineTransition,
+  StateConfig,
+  TransitionConfig,
+} from "./src/machine_types.ts";
 export type { OwnerOptions } from "./src/options.ts";
 export {
   type ArgsOf,
