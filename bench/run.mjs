@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// `npm run bench`: bundles bench/suite.ts once with esbuild, runs the Go seed
+// (when `go` is installed), then runs the same bundle on Node, Deno and Bun
+// and prints each runtime's table followed by the targets of issue 4.
+//
+//   node bench/run.mjs                 full run (a few minutes)
+//   node bench/run.mjs --quick         short rounds, smaller sizes
+//   node bench/run.mjs --runtime=node,bun --only=mix,heap
+//   node bench/run.mjs --markdown      also print the tables as Markdown
+//
+// Benchmarks measure; they never fail on a number.
+
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name) =>
+  args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+
+const quick = flag("quick");
+const markdown = flag("markdown");
+const runtimes = (option("runtime") ?? "node,deno,bun").split(",");
+const only = option("only") ?? "";
+
+const outDir = join(root, "node_modules", ".cache", "warden-bench");
+mkdirSync(outDir, { recursive: true });
+const bundle = join(outDir, "suite.mjs");
+await build({
+  entryPoints: [join(root, "bench", "suite.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  mainFields: ["module", "main"],
+  define: { "process.env.NODE_ENV": '"production"' },
+  outfile: bundle,
+  logLevel: "warning",
+});
+
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const commands = {
+  node: [process.execPath, ["--expose-gc", bundle]],
+  deno: [bin("deno"), ["run", "-A", "--v8-flags=--expose-gc", bundle]],
+  bun: [bin("bun"), ["run", bundle]],
+};
+
+const env = { ...process.env, WARDEN_BENCH_ONLY: only };
+if (quick) env.WARDEN_BENCH_QUICK = "1";
+
+// The seed, side by side: Go 1.19+ from e.g. Debian's golang-go.
+let go;
+const wantMix = only === "" || only.split(",").includes("mix");
+if (wantMix) {
+  const probe = spawnSync("go", ["version"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) {
+    console.log("Go seed: skipped (`go` not found; e.g. apt-get install golang-go)");
+  } else {
+    const seed = spawnSync(
+      "go",
+      ["run", join(root, "bench", "seed.go"), ...(quick ? ["-rounds", "3", "-ms", "40"] : [])],
+      { encoding: "utf8", cwd: root },
+    );
+    if (seed.status === 0) {
+      go = JSON.parse(seed.stdout);
+      env.WARDEN_BENCH_GO = JSON.stringify(go);
+      console.log(
+        `Go seed (${go.version}, GOMAXPROCS ${go.procs}): ${(go.one / 1e6).toFixed(2)}M ops/s (1 caller), ${(go.many / 1e6).toFixed(2)}M (1,000 goroutines)`,
+      );
+    } else {
+      console.log(`Go seed: failed, skipped\n${seed.stderr}`);
+    }
+  }
+}
+
+function run(name) {
+  const [cmd, argv] = commands[name];
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { env, cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    let result;
+    let buffer = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (data) => {
+      buffer += data;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.startsWith("@@RESULT ")) result = JSON.parse(line.slice(9));
+        else console.log(line);
+      }
+    });
+    child.on("error", (error) => {
+      console.log(`${name}: skipped (${error.message})`);
+      resolve(undefined);
+    });
+    child.on("close", (code) => {
+      if (code !== 0) console.log(`${name}: exited with ${code}`);
+      resolve(result);
+    });
+  });
+}
+
+const results = [];
+for (const name of runtimes) {
+  console.log();
+  const result = await run(name);
+  if (result) results.push(result);
+}
+
+// ------------------------------------------------------------- targets
+
+const M = (n) => `${(n / 1e6).toFixed(2)}M`;
+const r2 = (n) => n.toFixed(2);
+const row = (mix, prefix) => mix.find((r) => r.name.startsWith(prefix));
+
+function targets(res) {
+  const out = [];
+  const add = (target, measured, ok) => out.push({ target, measured, ok });
+  const mix = res.mix ?? [];
+  const floor = row(mix, "promise floor");
+  const write = row(mix, "one write()");
+  const store = row(mix, "warden Store");
+  const mutex = row(mix, "async-mutex");
+  const xs = row(mix, "XState");
+  const pq = row(mix, "p-queue");
+  const seed = row(mix, "Go seed");
+  if (store && floor) {
+    const v = store.many / floor.many;
+    add("1,000 callers: Store ≥ 0.6× promise floor", `${r2(v)}×`, v >= 0.6);
+  }
+  if (store && write) {
+    const v = store.one / write.one;
+    add("1 caller: Store ≥ 0.9× one write() per command", `${r2(v)}×`, v >= 0.9);
+  }
+  if (res.burst) {
+    const v = res.burst.large / res.burst.small;
+    add("100k burst ≥ 0.8× per-command throughput of 1k burst", `${r2(v)}×`, v >= 0.8);
+  }
+  if (res.heap) {
+    const b = res.heap.perCommand[0].bytes;
+    add("≤ 300 B heap per queued command", `${b.toFixed(0)} B`, b <= 300);
+    const s = res.heap.soak;
+    const growth = s[s.length - 1] - s[0];
+    add(
+      `heap flat across ${res.heap.soakCommands / 1e6}M commands`,
+      `${(s[0] / 2 ** 20).toFixed(1)} → ${(s[s.length - 1] / 2 ** 20).toFixed(1)} MB`,
+      growth < 2 ** 20,
+    );
+  }
+  if (store && seed) {
+    const a = store.one / seed.one;
+    const b = store.many / seed.many;
+    add("≥ 1.5× the Go seed (1 caller / 1,000 callers)", `${r2(a)}× / ${r2(b)}×`, a >= 1.5 && b >= 1.5);
+  }
+  if (store && mutex) {
+    const v = store.many / mutex.many;
+    add("1,000 callers: ≥ 10× async-mutex", `${r2(v)}×`, v >= 10);
+  }
+  if (store && xs) {
+    const v = store.many / xs.many;
+    add("1,000 callers: ≥ 5× XState", `${r2(v)}×`, v >= 5);
+  }
+  if (store && pq) {
+    const v = store.many / pq.many;
+    add("1,000 callers: ahead of p-queue", `${r2(v)}×`, v > 1);
+  }
+  if (res.entries) {
+    const v = res.entries.perSecond;
+    add(
+      `entries() ≥ 3M entries/s (${res.entries.size / 1e6}M entries; target set for Node)`,
+      `${M(v)}/s`,
+      v >= 3e6,
+    );
+  }
+  return out;
+}
+
+console.log("\nTargets (issue 4), each ratio from one run:");
+for (const res of results) {
+  console.log(`  ${res.version}`);
+  for (const t of targets(res)) {
+    console.log(`    ${t.ok ? "met   " : "MISSED"} ${t.target.padEnd(58)} ${t.measured}`);
+  }
+}
+
+if (markdown) {
+  console.log("\n<!-- markdown -->");
+  const withMix = results.filter((r) => r.mix?.length);
+  if (withMix.length) {
+    const head = withMix.map((r) => r.version);
+    console.log(
+      `| get/set mix, ops/s (× promise floor) | ${head.map((h) => `${h}, 1 caller | ${h}, 1,000 callers`).join(" | ")} |`,
+    );
+    console.log(`| --- | ${head.map(() => "---: | ---:").join(" | ")} |`);
+    for (const [i, base] of withMix[0].mix.entries()) {
+      const cells = withMix.map((r) => {
+        const m = r.mix[i];
+        const f = r.mix[1];
+        return `${M(m.one)} (${r2(m.one / f.one)}) | ${M(m.many)} (${r2(m.many / f.many)})`;
+      });
+      console.log(`| ${base.name} | ${cells.join(" | ")} |`);
+    }
+  }
+  console.log();
+  console.log(`| target | ${results.map((r) => r.version).join(" | ")} |`);
+  console.log(`| --- | ${results.map(() => "---").join(" | ")} |`);
+  const all = results.map(targets);
+  for (const [i, t] of all[0].entries()) {
+    console.log(
+      `| ${t.target} | ${all.map((ts) => `${ts[i]?.measured ?? "–"}${ts[i]?.ok ? "" : " ✗"}`).join(" | ")} |`,
+    );
+  }
+}
