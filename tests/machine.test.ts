@@ -558,6 +558,36 @@ test("new Machine() needs config.clone for a context structuredClone cannot copy
   await m.close();
 });
 
+test("Machine: config.clone makes the copies; a transition without effects copies nothing", async () => {
+  let copies = 0;
+  const m = new Machine({
+    initial: "a",
+    context: { n: 0 },
+    clone: (c) => {
+      copies++;
+      return { ...c };
+    },
+    states: {
+      a: {
+        on: {
+          plain: "b",
+          counted: { target: "b", action: (ctx) => void ctx.n++ },
+        },
+      },
+      b: { on: { back: "a" } },
+    },
+  });
+  assert.equal(copies, 1); // the owned copy of config.context
+  await m.send("plain");
+  await m.send("back");
+  assert.equal(copies, 1);
+  await m.send("counted");
+  assert.equal(copies, 2);
+  assert.deepEqual(await m.snapshot(), { state: "b", context: { n: 1 } });
+  assert.equal(copies, 3);
+  await m.close();
+});
+
 test("Machine: an entry on the initial state runs at construction, on a copy of the context", async () => {
   const m = new Machine({
     initial: "a",
