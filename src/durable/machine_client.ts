@@ -1,0 +1,183 @@
+import { describe } from "../describe.ts";
+import type { MachineSnapshot } from "../machine_types.ts";
+import type { DurableMachineClass } from "./machine_object.ts";
+import { Pipe } from "./pipe.ts";
+import type { DurableNamespace } from "./types.ts";
+
+/**
+ * Options of {@linkcode machineClient}.
+ *
+ * @example
+ * ```ts
+ * import type { MachineClientOptions } from "@warden/core/durable";
+ *
+ * const options: MachineClientOptions = { name: "connection:42" };
+ * console.log(options.name);
+ * ```
+ */
+export interface MachineClientOptions {
+  /** Which machine: one object per name. */
+  name: string;
+}
+
+/**
+ * The caller's side of a machine hosted by {@linkcode durableMachine}: the
+ * API of a local `Machine` (`send`, `state`, `snapshot`, `can`), each a
+ * command to the one object that owns the machine. A refused event rejects
+ * with `TransitionError` (`from`, `event`), as locally. No `watch()`: the
+ * machine is not in this process. Build one per request.
+ *
+ * @typeParam S The machine's state names.
+ * @typeParam E The machine's event names.
+ * @typeParam Ctx The machine's context.
+ *
+ * @example With a stand-in namespace (in a Worker: `env.CONNECTIONS`)
+ * ```ts
+ * import { durableMachine, machineClient, type DurableNamespace, type DurableStorage } from "@warden/core/durable";
+ * import { TransitionError } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const Connection = durableMachine(() => ({
+ *   initial: "idle",
+ *   states: { idle: { on: { send: "inflight" } }, inflight: { on: { done: "idle" } } },
+ * }));
+ * const data = new Map<string, unknown>();
+ * const storage: DurableStorage = {
+ *   get: (key) => Promise.resolve(data.get(key)),
+ *   put: (key, value) => Promise.resolve(void data.set(key, value)),
+ *   delete: (key) => Promise.resolve(data.delete(key)),
+ *   deleteAll: () => Promise.resolve(data.clear()),
+ *   list: () => Promise.resolve(new Map(data)),
+ * };
+ * const object = new Connection({ storage, blockConcurrencyWhile: (fn) => fn() }, {});
+ * const namespace: DurableNamespace = { idFromName: (n) => n, get: () => object };
+ *
+ * const conn = machineClient<typeof Connection>(namespace, { name: "conn:1" });
+ * assert.equal(await conn.send("send"), "inflight");
+ * await assert.rejects(conn.send("send"), TransitionError);
+ * assert.deepEqual(data.get("machine"), { state: "inflight", context: undefined });
+ * ```
+ */
+export class MachineClient<S extends string, E extends string, Ctx> {
+  readonly #pipe: Pipe;
+
+  /**
+   * Constructs a client. No request is made until the first command.
+   *
+   * @param namespace The Durable Object binding.
+   * @param options Which machine.
+   */
+  constructor(namespace: DurableNamespace, options: MachineClientOptions) {
+    const name = options?.name;
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Cannot create MachineClient: name must be a string, received ${
+          describe(name)
+        }`,
+      );
+    }
+    let stub: ReturnType<DurableNamespace["get"]> | undefined;
+    this.#pipe = new Pipe(() =>
+      stub ??= namespace.get(namespace.idFromName(name) as never)
+    );
+  }
+
+  /**
+   * Sends an event; resolves the new state once it is in storage, or
+   * rejects with `TransitionError` if the machine's state refuses it.
+   *
+   * @example
+   * ```ts ignore
+   * await conn.send("send"); // "inflight"
+   * ```
+   */
+  send(event: E, payload?: unknown): Promise<S> {
+    return this.#pipe.send(
+      "send",
+      payload === undefined ? [event] : [event, payload],
+    ) as Promise<S>;
+  }
+
+  /**
+   * The state the machine is in.
+   *
+   * @example
+   * ```ts ignore
+   * console.log(await conn.state());
+   * ```
+   */
+  state(): Promise<S> {
+    return this.#pipe.send("state", []) as Promise<S>;
+  }
+
+  /**
+   * The state and a copy of the context.
+   *
+   * @example
+   * ```ts ignore
+   * const { state, context } = await conn.snapshot();
+   * ```
+   */
+  snapshot(): Promise<MachineSnapshot<S, Ctx>> {
+    return this.#pipe.send("snapshot", []) as Promise<MachineSnapshot<S, Ctx>>;
+  }
+
+  /**
+   * Whether the machine would accept `event` now.
+   *
+   * @example
+   * ```ts ignore
+   * if (await conn.can("done")) await conn.send("done");
+   * ```
+   */
+  can(event: E, payload?: unknown): Promise<boolean> {
+    return this.#pipe.send(
+      "can",
+      payload === undefined ? [event] : [event, payload],
+    ) as Promise<boolean>;
+  }
+}
+
+/**
+ * A {@linkcode MachineClient} typed from the Durable Object class:
+ * `machineClient<typeof Connection>(env.CONNECTIONS, { name })`.
+ *
+ * @typeParam C The class {@linkcode durableMachine} made.
+ * @param namespace The Durable Object binding.
+ * @param options Which machine.
+ * @returns The client.
+ *
+ * @example
+ * ```ts
+ * import { durableMachine, machineClient, type DurableNamespace } from "@warden/core/durable";
+ *
+ * const Door = durableMachine(() => ({
+ *   initial: "shut",
+ *   states: { shut: { on: { open: "open" } }, open: { on: { shut: "shut" } } },
+ * }));
+ * const namespace = {} as DurableNamespace; // env.DOORS in a Worker
+ * const door = machineClient<typeof Door>(namespace, { name: "front" });
+ * // door.send("open") is typed; door.send("fly") is a compile error.
+ * console.log(typeof door.send);
+ * ```
+ */
+export function machineClient<
+  // deno-lint-ignore no-explicit-any
+  C extends DurableMachineClass<any, any, any, any>,
+>(
+  namespace: DurableNamespace,
+  options: MachineClientOptions,
+): MachineClient<StateOf<C>, EventOf<C>, ContextOf<C>> {
+  return new MachineClient(namespace, options);
+}
+
+/** The state names of a {@linkcode durableMachine} class. */
+export type StateOf<C> = C extends
+  DurableMachineClass<infer S, infer _E, infer _C, infer _Env> ? S : never;
+/** The event names of a {@linkcode durableMachine} class. */
+export type EventOf<C> = C extends
+  DurableMachineClass<infer _S, infer E, infer _C, infer _Env> ? E : never;
+/** The context of a {@linkcode durableMachine} class. */
+export type ContextOf<C> = C extends
+  DurableMachineClass<infer _S, infer _E, infer Ctx, infer _Env> ? Ctx
+  : never;

@@ -1,0 +1,347 @@
+import { describe } from "../describe.ts";
+import { Pipe } from "./pipe.ts";
+import { shardOf } from "./shard.ts";
+import type { DurableStoreClass } from "./store_object.ts";
+import type { DurableNamespace } from "./types.ts";
+
+/**
+ * Options of {@linkcode storeClient}.
+ *
+ * @example
+ * ```ts
+ * import type { StoreClientOptions } from "@warden/core/durable";
+ *
+ * const options: StoreClientOptions = { name: "counters", shards: 8 };
+ * console.log(options.shards); // 8
+ * ```
+ */
+export interface StoreClientOptions {
+  /** The store's name: which object (or family of shard objects) it is. */
+  name: string;
+  /**
+   * How many objects the keys are spread over, by {@linkcode shardOf}.
+   * With more than one, the objects are named `${name}#${i}/${shards}`:
+   * the count is part of the name, so changing it starts empty objects
+   * instead of misrouting keys (there is no resharding).
+   *
+   * @default {1}
+   */
+  shards?: number;
+}
+
+/** The arguments of an updater after the current value. */
+export type UpdaterArgs<F> = F extends
+  (current: never, ...args: infer A) => unknown ? A : never;
+
+/**
+ * The caller's side of a store hosted by {@linkcode durableStore}: the API
+ * of a local `Store`, each method a command sent to the object that owns
+ * the key. Build one per request (`storeClient(env.COUNTERS, ...)`): a
+ * Workers stub belongs to the request that made it.
+ *
+ * The differences from a local `Store`:
+ * - `update(key, name, ...args)` runs the updater the object declared
+ *   under `name`; a function cannot cross the wire, and passing one
+ *   throws a `TypeError`.
+ * - No `watch()`, `with()`, `writable`: the object is not in this process.
+ * - With shards, `size()`, `clear()` and `entries()` visit the shards one
+ *   after another: each shard's part is consistent, the whole is not a
+ *   snapshot (commands may land on other shards in between).
+ * - Keys and values cross the wire as JSON.
+ *
+ * Commands from one client reach each object in the order sent: they
+ * travel in batches, one batch in flight per object.
+ *
+ * @typeParam K The key type.
+ * @typeParam V The value type.
+ * @typeParam U The object's named updaters.
+ *
+ * @example With a stand-in namespace (in a Worker: `env.COUNTERS`)
+ * ```ts
+ * import { durableStore, storeClient, type DurableNamespace, type DurableStorage } from "@warden/core/durable";
+ * import assert from "node:assert/strict";
+ *
+ * const Counters = durableStore<string, number>()({
+ *   updaters: { add: (current, by: number) => (current ?? 0) + by },
+ * });
+ *
+ * // What workerd provides: one object per id, with storage.
+ * const data = new Map<string, unknown>();
+ * const storage: DurableStorage = {
+ *   get: (key) => Promise.resolve(data.get(key)),
+ *   put: (key, value) => Promise.resolve(void data.set(key, value)),
+ *   delete: (key) => Promise.resolve(data.delete(key)),
+ *   deleteAll: () => Promise.resolve(data.clear()),
+ *   list: () => Promise.resolve(new Map(data)),
+ * };
+ * const object = new Counters({ storage, blockConcurrencyWhile: (fn) => fn() }, {});
+ * const namespace: DurableNamespace = { idFromName: (n) => n, get: () => object };
+ *
+ * const counters = storeClient<typeof Counters>(namespace, { name: "counters" });
+ * await Promise.all([counters.update("hits", "add", 1), counters.update("hits", "add", 2)]);
+ * assert.equal(await counters.get("hits"), 3);
+ * assert.equal(data.get('entry:"hits"'), 3); // in storage before the reply
+ * ```
+ */
+export class StoreClient<K, V, U = Record<never, never>> {
+  readonly #pipes: Pipe[];
+
+  /**
+   * Constructs a client. No request is made until the first command.
+   *
+   * @param namespace The Durable Object binding (`env.MY_STORE`).
+   * @param options The store's name and shard count.
+   */
+  constructor(namespace: DurableNamespace, options: StoreClientOptions) {
+    const name = options?.name;
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Cannot create StoreClient: name must be a string, received ${
+          describe(name)
+        }`,
+      );
+    }
+    const shards = options.shards ?? 1;
+    if (!Number.isInteger(shards) || shards < 1) {
+      throw new RangeError(
+        `Cannot create StoreClient: shards must be a positive integer, received ${
+          describe(shards)
+        }`,
+      );
+    }
+    this.#pipes = Array.from({ length: shards }, (_, i) => {
+      const objectName = shards === 1 ? name : `${name}#${i}/${shards}`;
+      let stub: ReturnType<DurableNamespace["get"]> | undefined;
+      return new Pipe(() =>
+        stub ??= namespace.get(namespace.idFromName(objectName) as never)
+      );
+    });
+  }
+
+  /**
+   * How many objects the keys are spread over.
+   *
+   * @example
+   * ```ts
+   * import { StoreClient, type DurableNamespace } from "@warden/core/durable";
+   *
+   * const namespace = {} as DurableNamespace; // env.COUNTERS in a Worker
+   * console.log(new StoreClient(namespace, { name: "c", shards: 4 }).shards); // 4
+   * ```
+   */
+  get shards(): number {
+    return this.#pipes.length;
+  }
+
+  /**
+   * The value stored under `key`, or `undefined`.
+   *
+   * @example
+   * ```ts ignore
+   * const value = await counters.get("hits");
+   * ```
+   */
+  get(key: K): Promise<V | undefined> {
+    return this.#send(key, "get", [key]) as Promise<V | undefined>;
+  }
+
+  /**
+   * Stores `value` under `key`; resolves once it is in storage.
+   *
+   * @example
+   * ```ts ignore
+   * await counters.set("hits", 0);
+   * ```
+   */
+  async set(key: K, value: V): Promise<void> {
+    await this.#send(key, "set", [key, value]);
+  }
+
+  /**
+   * Whether `key` is stored.
+   *
+   * @example
+   * ```ts ignore
+   * if (await counters.has("hits")) console.log("counted");
+   * ```
+   */
+  has(key: K): Promise<boolean> {
+    return this.#send(key, "has", [key]) as Promise<boolean>;
+  }
+
+  /**
+   * Removes `key`; resolves whether it was there, once it is gone from
+   * storage.
+   *
+   * @example
+   * ```ts ignore
+   * await counters.delete("hits");
+   * ```
+   */
+  delete(key: K): Promise<boolean> {
+    return this.#send(key, "delete", [key]) as Promise<boolean>;
+  }
+
+  /**
+   * Atomic read-modify-write by a named updater declared in
+   * `durableStore({ updaters })`: runs in the object, in the store's turn,
+   * and resolves the new value once it is in storage.
+   *
+   * @param key The key to update.
+   * @param name The updater's name.
+   * @param args The updater's arguments after the current value (JSON).
+   * @returns The new value.
+   *
+   * @example
+   * ```ts ignore
+   * const hits = await counters.update("hits", "add", 1);
+   * ```
+   */
+  update<N extends keyof U & string>(
+    key: K,
+    name: N,
+    ...args: UpdaterArgs<U[N]>
+  ): Promise<V> {
+    if (typeof name !== "string") {
+      return Promise.reject(
+        new TypeError(
+          `Cannot update: a ${
+            typeof name === "function" ? "function" : "non-string"
+          } cannot cross the wire to a Durable Object; declare an updater in durableStore()({ updaters }) and pass its name, received ${
+            describe(name)
+          }`,
+        ),
+      );
+    }
+    return this.#send(key, "update", [key, name, args]) as Promise<V>;
+  }
+
+  /**
+   * How many entries are stored: with shards, the sum of each shard's
+   * count, each taken at a different moment.
+   *
+   * @example
+   * ```ts ignore
+   * console.log(await counters.size());
+   * ```
+   */
+  async size(): Promise<number> {
+    const sizes = await Promise.all(
+      this.#pipes.map((pipe) => pipe.send("size", [])),
+    );
+    return (sizes as number[]).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Removes every entry, shard by shard.
+   *
+   * @example
+   * ```ts ignore
+   * await counters.clear();
+   * ```
+   */
+  async clear(): Promise<void> {
+    await Promise.all(this.#pipes.map((pipe) => pipe.send("clear", [])));
+  }
+
+  /**
+   * Every entry, as a stream. With one object, a consistent snapshot taken
+   * in the object's turn. With shards, each shard's snapshot in turn, read
+   * when the stream reaches it: not a global snapshot (a key moved between
+   * shards' reads is seen as it was when its shard was read).
+   *
+   * @example
+   * ```ts ignore
+   * for await (const [key, value] of counters.entries()) console.log(key, value);
+   * ```
+   */
+  entries(): ReadableStream<[K, V]> {
+    let next = 0;
+    return new ReadableStream<[K, V]>({
+      pull: async (controller) => {
+        while (next < this.#pipes.length) {
+          const part = await this.#pipes[next++]!.send("entries", []) as [K, V][];
+          if (part.length === 0) continue;
+          for (const entry of part) controller.enqueue(entry);
+          return;
+        }
+        controller.close();
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * Which shard owns `key`.
+   *
+   * @example
+   * ```ts
+   * import { StoreClient, type DurableNamespace } from "@warden/core/durable";
+   *
+   * const namespace = {} as DurableNamespace; // env.COUNTERS in a Worker
+   * const client = new StoreClient<string, number>(namespace, { name: "c", shards: 4 });
+   * console.log(client.shardOf("hits")); // 0 to 3, the same every time
+   * ```
+   */
+  shardOf(key: K): number {
+    return shardOf(key, this.#pipes.length);
+  }
+
+  #send(key: K, op: string, args: unknown[]): Promise<unknown> {
+    let shard: number;
+    try {
+      shard = this.#pipes.length === 1 ? 0 : shardOf(key, this.#pipes.length);
+      if (JSON.stringify(key) === undefined) {
+        throw new TypeError(
+          `Cannot ${op}: the key must survive JSON, received ${describe(key)}`,
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#pipes[shard]!.send(op, args);
+  }
+}
+
+/**
+ * A {@linkcode StoreClient} typed from the Durable Object class:
+ * `storeClient<typeof Counters>(env.COUNTERS, { name })`.
+ *
+ * @typeParam C The class {@linkcode durableStore} made.
+ * @param namespace The Durable Object binding.
+ * @param options The store's name and shard count.
+ * @returns The client.
+ *
+ * @example
+ * ```ts
+ * import { durableStore, storeClient, type DurableNamespace } from "@warden/core/durable";
+ *
+ * const Counters = durableStore<string, number>()({
+ *   updaters: { add: (current, by: number) => (current ?? 0) + by },
+ * });
+ * const namespace = {} as DurableNamespace; // env.COUNTERS in a Worker
+ * const counters = storeClient<typeof Counters>(namespace, { name: "c", shards: 4 });
+ * // counters.update("hits", "add", 1) is typed: "add" takes a number.
+ * console.log(counters.shards); // 4
+ * ```
+ */
+export function storeClient<
+  // deno-lint-ignore no-explicit-any
+  C extends DurableStoreClass<any, any, any, any>,
+>(
+  namespace: DurableNamespace,
+  options: StoreClientOptions,
+): StoreClient<KeyOf<C>, ValueOf<C>, UpdatersOf<C>> {
+  return new StoreClient(namespace, options);
+}
+
+/** The key type of a {@linkcode durableStore} class. */
+export type KeyOf<C> = C extends DurableStoreClass<infer K, infer _V, infer _U, infer _E> ? K
+  : never;
+/** The value type of a {@linkcode durableStore} class. */
+export type ValueOf<C> = C extends DurableStoreClass<infer _K, infer V, infer _U, infer _E> ? V
+  : never;
+/** The updaters of a {@linkcode durableStore} class. */
+export type UpdatersOf<C> = C extends
+  DurableStoreClass<infer _K, infer _V, infer U, infer _E>
+  ? U
+  : never;
