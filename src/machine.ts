@@ -674,6 +674,9 @@ class Core {
       // caller was told it failed, and later commands may have run.
       if (!command.settled) {
         this.#commit(from, event, target, draft);
+        // Reply in the same turn as the commit: a timeout or abort must not
+        // slip in between and report a transition that did happen as failed.
+        command.resolve(target);
       }
       return target;
     });

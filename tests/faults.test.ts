@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ClosedError,
+  Machine,
   OverflowError,
   Owner,
   ReentrancyError,
@@ -597,4 +598,27 @@ test("Store.watch(): a reader that cancels mid-stream: later changes to the key 
   for (let i = 0; i < 100; i++) await store.set("k", i); // would overflow a live buffer of 2
   assert.deepEqual(await reader.closed, undefined);
   await store.close();
+});
+
+// ---------------------------------------------------------------- Machine
+
+test("Machine: a timeout firing between an async transition's commit and its reply cannot report a committed transition as failed", async () => {
+  const clock = manualClock();
+  const machine = new Machine({
+    initial: "a",
+    states: {
+      a: { on: { go: { target: "b", action: async () => await Promise.resolve() } } },
+      b: { on: { back: "a" } },
+    },
+  }, { clock });
+  const reader = machine.watch().getReader();
+  await flushMicrotasks();
+  const sent = machine.with({ timeout: 1 }).send("go");
+  const change = await reader.read(); // runs right after the commit
+  assert.deepEqual(change.value, { from: "a", event: "go", to: "b" });
+  clock.advance(1); // the send's timer fires now
+  assert.equal(await sent, "b"); // was: TimeoutError while the machine had moved
+  assert.equal(await machine.state(), "b");
+  reader.releaseLock();
+  await machine.close();
 });
