@@ -921,6 +921,15 @@ function toNode(
         }`,
       );
     }
+    const symbols = Object.getOwnPropertySymbols(on);
+    if (symbols.length > 0) {
+      fail(
+        TypeError,
+        `${where}: event names must be strings, received ${
+          describe(symbols[0])
+        }`,
+      );
+    }
     for (const [event, value] of Object.entries(on)) {
       if (value === undefined) continue;
       const at = `${where}, event "${event}"`;

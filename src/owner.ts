@@ -156,6 +156,7 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
     op: K,
     ...args: ArgsOf<H[K]>
   ): Promise<ReplyOf<H[K]>> {
+    if (typeof op !== "string") return Promise.reject(badOp("ask", op));
     return this.#engine.call(op, args, this.#defaults) as Promise<
       ReplyOf<H[K]>
     >;
@@ -188,6 +189,10 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
     op: K,
     ...args: ArgsOf<H[K]>
   ): ReadableStream<ItemOf<H[K]>> {
+    if (typeof op !== "string") {
+      const error = badOp("stream", op);
+      return new ReadableStream({ start: (controller) => controller.error(error) });
+    }
     return this.#engine.callStream<ItemOf<H[K]>>(
       op,
       args,
@@ -323,4 +328,13 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** From plain JS, `op` may be anything; messages must not choke on it. */
+function badOp(action: string, op: unknown): TypeError {
+  return new TypeError(
+    `Cannot ${action}: op must be a handler name (a string), received ${
+      describe(op)
+    }`,
+  );
 }
