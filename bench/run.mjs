@@ -199,7 +199,7 @@ if (markdown) {
     for (const [i, base] of withMix[0].mix.entries()) {
       const cells = withMix.map((r) => {
         const m = r.mix[i];
-        const f = r.mix[1];
+        const f = row(r.mix, "promise floor");
         return `${M(m.one)} (${r2(m.one / f.one)}) | ${M(m.many)} (${r2(m.many / f.many)})`;
       });
       console.log(`| ${base.name} | ${cells.join(" | ")} |`);

@@ -37,6 +37,8 @@ const QUICK = env("WARDEN_BENCH_QUICK") === "1";
 const ROUNDS = QUICK ? 3 : 7;
 /** Wall time one sample aims for, in ms. */
 const SAMPLE_MS = QUICK ? 40 : 120;
+/** Only mix rows whose name contains one of these (and the floor). */
+const ROWS = (env("WARDEN_BENCH_ROWS") ?? "").split(",").filter(Boolean);
 const CALLERS = 1000;
 const KEYS = 1024;
 const MASK = KEYS - 1;
@@ -85,15 +87,18 @@ async function timeIt(work: Work, n: number): Promise<[number, number]> {
 
 /** Finds an `n` that takes about SAMPLE_MS; doubles as the warm-up. */
 async function calibrate(work: Work, step: number): Promise<number> {
+  // Warm up first: cold code (interpreter, first JIT tiers) is many times
+  // slower, and sizing a sample from it makes samples too short.
   let n = step;
-  for (;;) {
-    const [, ms] = await timeIt(work, n);
-    if (ms >= SAMPLE_MS / 4 || n >= 1 << 26) {
-      const scaled = Math.max(step, Math.round((n * SAMPLE_MS) / ms / step) * step);
-      return Math.min(scaled, n * 8);
-    }
-    n *= 2;
+  let spent = 0;
+  let ms = 0;
+  while (spent < SAMPLE_MS * 2 && n < 1 << 26) {
+    [, ms] = await timeIt(work, n);
+    spent += ms;
+    if (ms < SAMPLE_MS / 4) n *= 2;
   }
+  [, ms] = await timeIt(work, n); // warm now
+  return Math.max(step, Math.round((n * SAMPLE_MS) / ms / step) * step);
 }
 
 /** Measures rows round-robin; returns ops/s medians by name. */
@@ -383,7 +388,10 @@ async function mixSection(): Promise<MixRow[]> {
     asyncMutex(),
     pQueue(),
     xstateActor(),
-  ];
+  ].filter((a) =>
+    ROWS.length === 0 || a.name.startsWith("promise floor") ||
+    ROWS.some((r) => a.name.includes(r))
+  );
   const one = await measure(apis.map((a) => [a.name, oneCaller(a)]), 1024);
   const many = await measure(
     apis.map((a) => [a.name, manyCallers(a)]),
@@ -596,7 +604,7 @@ async function main(): Promise<void> {
     if (go) {
       mix.push({ name: `Go seed (${go.version}, 1 process)`, one: go.one, many: go.many });
     }
-    const floor = mix[1];
+    const floor = mix.find((r) => r.name.startsWith("promise floor"))!;
     print();
     print(`get/set mix over ${KEYS} keys; ×floor = ops/s ÷ promise floor, same run`);
     print(

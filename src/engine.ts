@@ -73,6 +73,8 @@ export class Engine {
   /** The batch in the stream, and the command of it now running. */
   #batch: Command[] | undefined = undefined;
   #current: Command | undefined = undefined;
+  /** Ends the sink's `write()` in progress. */
+  #endWrite: () => void = noop;
   /** A handler's synchronous part is running: a new command is re-entrant. */
   #dispatching = false;
   #phase = OPEN;
@@ -293,7 +295,7 @@ export class Engine {
     const stream = new WritableStream<Command[]>({
       // The sink: the only place handlers run. It never throws; errors
       // travel to each command's reply as data.
-      write: (batch) => this.#run(batch, 0),
+      write: (batch) => this.#drain(batch),
       close: () => this.#stop(),
       abort: () => this.#stop(),
     });
@@ -320,6 +322,12 @@ export class Engine {
     this.#batch = this.#current = undefined;
     // Only an aborted stream skips a batch: settle whatever it left.
     if (this.#aborted) for (const c of batch) this.#rejectAborted(c);
+    this.#refill();
+    this.#flush();
+  }
+
+  /** Moves waiting commands into the queue as room frees up. */
+  #refill(): void {
     while (this.#queued < this.#highWaterMark && this.#waiting.length > 0) {
       const command = this.#waiting.shift()!;
       if (command.settled) continue;
@@ -327,7 +335,50 @@ export class Engine {
       this.#pending.push(command);
     }
     this.#wakeRoomWaiters(false);
-    this.#flush();
+  }
+
+  /**
+   * The sink's `write()`: runs the batch, then, one microtask later, the
+   * commands that arrived meanwhile (callers resumed by this batch's
+   * replies send their next command in that microtask), and so on until a
+   * turn brings none. One stream write thus serves a whole busy period:
+   * the stream's per-write cost is paid once, not once per batch, and a
+   * sequential caller never waits for a write to round-trip. Commands
+   * arriving later start a new write, as before.
+   */
+  #drain(batch: Command[]): Promise<void> {
+    // One promise per write, settled when a turn brings no command: not a
+    // chain of promises per batch, which would grow with the busy period.
+    return new Promise<void>((end) => {
+      this.#endWrite = end;
+      this.#go(batch);
+    });
+  }
+
+  #go(batch: Command[]): void {
+    const running = this.#run(batch, 0);
+    if (running === undefined) this.#more();
+    else running.then(this.#more, this.#more);
+  }
+
+  readonly #more = (): void => {
+    this.#refill();
+    if (this.#aborted) this.#endDrain();
+    else queueMicrotask(this.#next);
+  };
+
+  readonly #next = (): void => {
+    if (this.#pending.length === 0 || this.#aborted) return this.#endDrain();
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#batch = batch;
+    this.#go(batch);
+  };
+
+  #endDrain(): void {
+    const end = this.#endWrite;
+    this.#endWrite = noop;
+    end();
   }
 
   #run(batch: Command[], start: number): void | Promise<void> {
