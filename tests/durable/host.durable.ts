@@ -1,0 +1,117 @@
+// The hosting logic with stand-in objects (no workerd): any backend that
+// implements Persistence plugs in; a reply waits for its save.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { TransitionError } from "../../mod.ts";
+import {
+  type DurableNamespace,
+  durableMachine,
+  type DurableObjectLike,
+  type DurableObjectStateLike,
+  durableStore,
+  machineClient,
+  type MachineSnapshot,
+  type Persistence,
+  type StoreChange,
+  storeClient,
+} from "../../src/durable/mod.ts";
+import { deferred, flushMicrotasks, nextMacrotask } from "../_helpers.ts";
+
+const state = {
+  storage: {} as DurableObjectStateLike["storage"],
+  blockConcurrencyWhile: <T>(fn: () => Promise<T>) => fn(),
+};
+
+function namespaceOf(object: DurableObjectLike): DurableNamespace {
+  return { idFromName: (name) => name, get: () => object };
+}
+
+test("durableStore: a command's reply waits for its save, and a failed save leaves the value as it was", async () => {
+  const saves: StoreChange<string, number>[][] = [];
+  let gate = deferred();
+  const persistence: Persistence<[string, number][], StoreChange<string, number>[]> = {
+    load: () => Promise.resolve([["a", 1]]),
+    async save(changes) {
+      saves.push(changes);
+      await gate.promise;
+    },
+  };
+  const Counters = durableStore<string, number>()({ persistence: () => persistence });
+  const store = storeClient<typeof Counters>(namespaceOf(new Counters(state, {})), { name: "c" });
+  assert.equal(await store.get("a"), 1); // loaded on start
+
+  let replied = false;
+  const set = store.set("a", 2).then(() => (replied = true));
+  for (let i = 0; i < 5 && saves.length === 0; i++) await nextMacrotask();
+  assert.deepEqual(saves, [[{ op: "set", key: "a", value: 2 }]]);
+  await flushMicrotasks();
+  assert.equal(replied, false); // the save has not finished: no reply yet
+  gate.resolve();
+  await set;
+  assert.equal(await store.get("a"), 2);
+
+  gate = deferred();
+  gate.reject(new Error("disk full"));
+  const error = await store.set("a", 3).catch((e) => e);
+  assert.equal(error.message, "disk full");
+  assert.equal(await store.get("a"), 2);
+  const missing = await store.delete("zzz"); // nothing to delete: no save
+  assert.equal(missing, false);
+  assert.equal(saves.length, 2);
+});
+
+test("durableMachine: a failed save refuses the send and the machine goes back to the saved snapshot", async () => {
+  let fail = true;
+  const saved: MachineSnapshot<string, unknown>[] = [];
+  const Conn = durableMachine(() => ({
+    initial: "idle",
+    states: { idle: { on: { send: "inflight" } }, inflight: { on: { done: "idle" } } },
+  }), {
+    persistence: () => ({
+      load: () => Promise.resolve(undefined),
+      save(snapshot) {
+        if (fail) return Promise.reject(new Error("disk full"));
+        saved.push(snapshot);
+        return Promise.resolve();
+      },
+    }),
+  });
+  const conn = machineClient<typeof Conn>(namespaceOf(new Conn(state, {})), { name: "m" });
+  const error = await conn.send("send").catch((e) => e);
+  assert.equal(error.message, "disk full");
+  assert.equal(await conn.state(), "idle");
+  fail = false;
+  assert.equal(await conn.send("send"), "inflight");
+  assert.deepEqual(saved, [{ state: "inflight", context: undefined }]);
+  const refused = await conn.send("send").catch((e) => e);
+  assert.ok(refused instanceof TransitionError);
+  assert.equal(refused.from, "inflight");
+  assert.equal(refused.event, "send");
+});
+
+test("durableStore: a malformed request is answered 400 and the object keeps serving", async () => {
+  const Plain = durableStore<string, number>()({
+    persistence: () => ({ load: () => Promise.resolve(undefined), save: () => Promise.resolve() }),
+  });
+  const object = new Plain(state, {});
+  const bad = await object.fetch(new Request("https://do/", { method: "POST", body: '{"nope":1}' }));
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error.name, "TypeError");
+  const get = await object.fetch(new Request("https://do/"));
+  assert.equal(get.status, 405);
+  const store = storeClient<typeof Plain>(namespaceOf(object), { name: "p" });
+  await store.set("a", 1);
+  assert.equal(await store.size(), 1);
+});
+
+test("storeClient() refuses a bad name or shard count", () => {
+  const namespace = namespaceOf({ fetch: () => Promise.reject(new Error("unused")) });
+  assert.throws(
+    () => storeClient(namespace, { name: 1 as unknown as string }),
+    { name: "TypeError", message: "Cannot create StoreClient: name must be a string, received 1" },
+  );
+  assert.throws(
+    () => storeClient(namespace, { name: "a", shards: 0 }),
+    { name: "RangeError", message: "Cannot create StoreClient: shards must be a positive integer, received 0" },
+  );
+});

@@ -1,0 +1,201 @@
+// The Worker the miniflare tests run on workerd: hosted stores and machines,
+// a naive Durable Object for contrast, and a Gate object whose fetch holds
+// requests until `n` of them wait (to force or rule out interleaving).
+import {
+  type DurableNamespace,
+  durableMachine,
+  type DurableObjectStateLike,
+  durableStore,
+  machineClient,
+  storeClient,
+} from "../../src/durable/mod.ts";
+
+interface Env {
+  COUNTERS: DurableNamespace;
+  CONNECTIONS: DurableNamespace;
+  NAIVE: DurableNamespace;
+  GATE: DurableNamespace;
+}
+
+type Value = number | number[];
+
+/** Awaits a round trip to the Gate object: real I/O, the input gate opens. */
+async function gate(env: Env, name: string, n: number): Promise<void> {
+  const stub = env.GATE.get(env.GATE.idFromName(name) as never);
+  const response = await stub.fetch(new Request(`http://gate/?n=${n}`));
+  await response.text();
+}
+
+export const Counters = durableStore<string, Value, Env>()({
+  updaters: {
+    add(current, by: number): number {
+      return (typeof current === "number" ? current : 0) + by;
+    },
+    // Reads, awaits I/O, then writes: a lost update if anything interleaved.
+    async slowAdd(current, by: number): Promise<number> {
+      const before = typeof current === "number" ? current : 0;
+      await gate(this.env, `slow:${this.key}`, 1);
+      return before + by;
+    },
+    async append(current, item: number): Promise<number[]> {
+      const before = Array.isArray(current) ? current : [];
+      await gate(this.env, `append:${this.key}`, 1);
+      return [...before, item];
+    },
+    // A value storage cannot keep: the write fails, so must the command.
+    unstorable(): number {
+      return (() => 1) as unknown as number;
+    },
+  },
+});
+
+export const Connections = durableMachine((env: Env) => ({
+  initial: "idle",
+  context: { sent: 0 },
+  states: {
+    idle: {
+      on: {
+        send: {
+          target: "inflight",
+          // An async effect that awaits I/O: the input gate opens meanwhile.
+          async action(context: { sent: number }) {
+            await gate(env, "machine", 1);
+            context.sent++;
+          },
+        },
+        close: "closing",
+      },
+    },
+    inflight: { on: { done: "idle", close: "closing" } },
+    closing: {},
+  },
+}));
+
+/** A plain Durable Object: get, await I/O, put. Interleaves at the await. */
+export class Naive {
+  readonly #state: DurableObjectStateLike;
+  readonly #env: Env;
+  constructor(state: DurableObjectStateLike, env: Env) {
+    this.#state = state;
+    this.#env = env;
+  }
+  async fetch(request: Request): Promise<Response> {
+    const n = Number(new URL(request.url).searchParams.get("n"));
+    const before = ((await this.#state.storage.get("count")) as number) ?? 0;
+    await gate(this.#env, "naive", n);
+    await this.#state.storage.put("count", before + 1);
+    return Response.json(await this.#state.storage.get("count"));
+  }
+}
+
+/** Holds each request until `n` requests wait, then releases them all. */
+export class Gate {
+  #waiting: (() => void)[] = [];
+  fetch(request: Request): Promise<Response> {
+    const n = Number(new URL(request.url).searchParams.get("n"));
+    return new Promise((resolve) => {
+      this.#waiting.push(() => resolve(new Response("open")));
+      if (this.#waiting.length >= n) {
+        const waiting = this.#waiting;
+        this.#waiting = [];
+        for (const release of waiting) release();
+      }
+    });
+  }
+}
+
+function reply(run: () => Promise<unknown>): Promise<Response> {
+  return run().then(
+    (value) => Response.json({ value: value ?? null }),
+    (error: Error & { from?: string; event?: string }) =>
+      Response.json({
+        error: {
+          name: error.name,
+          message: error.message,
+          isTypeError: error instanceof TypeError,
+          from: error.from,
+          event: error.event,
+        },
+      }),
+  );
+}
+
+export default {
+  fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const q = (name: string) => url.searchParams.get(name) ?? "";
+    const shards = Number(q("shards") || "1");
+    const counters = storeClient<typeof Counters>(env.COUNTERS, {
+      name: q("name") || "counters",
+      shards,
+    });
+    switch (url.pathname) {
+      case "/get":
+        return reply(() => counters.get(q("key")));
+      case "/set":
+        return reply(() => counters.set(q("key"), Number(q("value"))));
+      case "/has":
+        return reply(() => counters.has(q("key")));
+      case "/delete":
+        return reply(() => counters.delete(q("key")));
+      case "/size":
+        return reply(() => counters.size());
+      case "/clear":
+        return reply(() => counters.clear());
+      case "/entries":
+        return reply(async () => {
+          const all: [string, Value][] = [];
+          for await (const entry of counters.entries()) all.push(entry);
+          return all;
+        });
+      case "/shard-of":
+        return reply(() => Promise.resolve(counters.shardOf(q("key"))));
+      case "/update":
+        return reply(() =>
+          counters.update(
+            q("key"),
+            q("updater") as "add",
+            Number(q("by") || "1"),
+          )
+        );
+      case "/update-fn":
+        return reply(() =>
+          // What untyped JS could do: a function instead of an updater name.
+          (counters as unknown as {
+            update(key: string, fn: unknown): Promise<unknown>;
+          }).update(q("key"), (n: number) => n + 1)
+        );
+      case "/append-burst": {
+        // One client, many commands in flight, issued across several turns.
+        const count = Number(q("count"));
+        return reply(async () => {
+          const replies: Promise<unknown>[] = [];
+          for (let i = 0; i < count; i++) {
+            replies.push(counters.update(q("key"), "append", i));
+            if (i % 3 === 0) await Promise.resolve();
+            if (i % 7 === 0) await counters.has("anything");
+          }
+          await Promise.all(replies);
+          return counters.get(q("key"));
+        });
+      }
+      case "/naive":
+        return env.NAIVE.get(env.NAIVE.idFromName("naive") as never).fetch(
+          new Request(`http://naive/?n=${q("n")}`),
+        );
+      case "/machine/send":
+      case "/machine/state":
+      case "/machine/snapshot": {
+        const conn = machineClient<typeof Connections>(env.CONNECTIONS, {
+          name: q("name") || "conn",
+        });
+        if (url.pathname === "/machine/send") {
+          return reply(() => conn.send(q("event") as "send"));
+        }
+        if (url.pathname === "/machine/state") return reply(() => conn.state());
+        return reply(() => conn.snapshot());
+      }
+    }
+    return Promise.resolve(new Response("not found", { status: 404 }));
+  },
+};
