@@ -1,0 +1,66 @@
+// `npm run build`: the npm package's dist/.
+//
+// - esbuild bundles the two public entry points as ES modules (not minified,
+//   with source maps): dist/mod.js (`@warden/core`) and dist/durable.js
+//   (`@warden/core/durable`). Code splitting puts what they share in one
+//   chunk, so both entry points use the same classes (`instanceof` holds).
+// - tsc writes the declarations (tsconfig.build.json, emitDeclarationOnly):
+//   dist/mod.d.ts, dist/src/**/*.d.ts; relative `.ts` specifiers in them are
+//   rewritten to `.js` so that every TypeScript version resolves them.
+// - prints the minified+gzipped size of each entry point (scripts/size.mjs).
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { entries, format, measure } from "./size.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dist = join(root, "dist");
+
+rmSync(dist, { recursive: true, force: true });
+
+await build({
+  absWorkingDir: root,
+  entryPoints: [
+    { in: "mod.ts", out: "mod" },
+    { in: "src/durable/mod.ts", out: "durable" },
+  ],
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  chunkNames: "chunk-[hash]",
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  sourcemap: true,
+  logLevel: "warning",
+});
+
+execFileSync(
+  process.execPath,
+  [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+  { cwd: root, stdio: "inherit" },
+);
+
+// `from "./x.ts"` / `import("./x.ts")` in declarations → "./x.js".
+const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+)\.ts(["'])/g;
+for (const file of walk(dist)) {
+  if (!file.endsWith(".d.ts")) continue;
+  const text = readFileSync(file, "utf8");
+  const rewritten = text.replace(relativeTs, "$1$2.js$3");
+  if (rewritten !== text) writeFileSync(file, rewritten);
+}
+
+for (const { name, path } of entries) {
+  const { minified, gzipped } = await measure(path);
+  console.log(`${name}: ${format(minified)} minified, ${format(gzipped)} minified+gzipped`);
+}
+
+function* walk(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else yield path;
+  }
+}
