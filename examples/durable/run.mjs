@@ -26,7 +26,11 @@ function runtime() {
     cf: false, // no cf.json download
     host: "127.0.0.1",
     compatibilityDate: "2026-04-01", // miniflare 4.20260426 on Node 20: <= 2026-04-26
-    modules: [{ type: "ESModule", path: "worker.js", contents: outputFiles[0].text }],
+    modules: [{
+      type: "ESModule",
+      path: "worker.js",
+      contents: outputFiles[0].text,
+    }],
     durableObjects: { COUNTERS: "Counters", ORDERS: "Orders" }, // as in wrangler.toml
     durableObjectsPersist: persist,
   });
@@ -44,7 +48,10 @@ try {
   console.log("-- 200 concurrent hits over 5 pages, sharded over 4 objects");
   const pages = ["home", "about", "pricing", "docs", "blog"];
   await Promise.all(
-    Array.from({ length: 200 }, (_, i) => mf.dispatchFetch(`http://localhost/hit/${pages[i % 5]}`)),
+    Array.from(
+      { length: 200 },
+      (_, i) => mf.dispatchFetch(`http://localhost/hit/${pages[i % 5]}`),
+    ),
   );
   await call(mf, "/hits");
   console.log("-- an order: its protocol holds across requests");
@@ -60,7 +67,9 @@ try {
   await call(mf, "/order/42/ship");
   await mf.dispose();
   const total = Object.values(hits).reduce((a, b) => a + b, 0);
-  if (total !== 200) throw new Error(`expected 200 hits after the restart, counted ${total}`);
+  if (total !== 200) {
+    throw new Error(`expected 200 hits after the restart, counted ${total}`);
+  }
   console.log(`ok: ${total} hits, none lost, all kept across the restart`);
 } finally {
   await rm(persist, { recursive: true, force: true });

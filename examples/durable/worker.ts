@@ -4,8 +4,8 @@
 // Run it locally on workerd: `node examples/durable/run.mjs`.
 // Deploy it with wrangler: see wrangler.toml beside this file.
 import {
-  type DurableNamespace,
   durableMachine,
+  type DurableNamespace,
   durableStore,
   machineClient,
   storeClient,
@@ -37,7 +37,10 @@ export const Orders = durableMachine((_env: Env) => ({
             order.items++;
           },
         },
-        pay: { target: "paid", guard: (order: { items: number }) => order.items > 0 },
+        pay: {
+          target: "paid",
+          guard: (order: { items: number }) => order.items > 0,
+        },
       },
     },
     paid: { on: { ship: "shipped", refund: "refunded" } },
@@ -50,10 +53,16 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const [, kind, id, event] = new URL(request.url).pathname.split("/");
     // One client per request: a stub belongs to the request that made it.
-    const hits = storeClient<typeof Counters>(env.COUNTERS, { name: "hits", shards: 4 });
+    const hits = storeClient<typeof Counters>(env.COUNTERS, {
+      name: "hits",
+      shards: 4,
+    });
     try {
       if (kind === "hit" && id) {
-        return Response.json({ page: id, hits: await hits.update(id, "add", 1) });
+        return Response.json({
+          page: id,
+          hits: await hits.update(id, "add", 1),
+        });
       }
       if (kind === "hits") {
         // Shard by shard: each part consistent, the whole not a snapshot.
@@ -66,7 +75,9 @@ export default {
         if (event) await order.send(event as "add" | "pay" | "ship" | "refund");
         return Response.json(await order.snapshot());
       }
-      return new Response("routes: /hit/:page, /hits, /order/:id[/:event]", { status: 404 });
+      return new Response("routes: /hit/:page, /hits, /order/:id[/:event]", {
+        status: 404,
+      });
     } catch (error) {
       const { name, message } = error as Error;
       return Response.json({ error: { name, message } }, { status: 409 });

@@ -65,7 +65,12 @@ export interface DurableMachineOptions<S extends string, Ctx, Env> {
  * console.log(typeof Door); // "function"
  * ```
  */
-export interface DurableMachineClass<S extends string, E extends string, Ctx, Env> {
+export interface DurableMachineClass<
+  S extends string,
+  E extends string,
+  Ctx,
+  Env,
+> {
   /** Called by the runtime when the object starts. */
   new (state: DurableObjectStateLike, env: Env): DurableObjectLike;
   /** Type-level only: never set at run time. */
@@ -75,7 +80,9 @@ export interface DurableMachineClass<S extends string, E extends string, Ctx, En
 interface Hosted<S extends string, E extends string, Ctx> {
   machine: Machine<S, E, Ctx>;
   saved: MachineSnapshot<S, Ctx> | undefined;
-  readonly build: (saved: MachineSnapshot<S, Ctx> | undefined) => Machine<S, E, Ctx>;
+  readonly build: (
+    saved: MachineSnapshot<S, Ctx> | undefined,
+  ) => Machine<S, E, Ctx>;
   readonly persistence: Persistence<MachineSnapshot<S, Ctx>>;
 }
 

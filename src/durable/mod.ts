@@ -47,14 +47,14 @@ export {
   type ContextOf,
   type EventOf,
   MachineClient,
-  type MachineClientOptions,
   machineClient,
+  type MachineClientOptions,
   type StateOf,
 } from "./machine_client.ts";
 export {
+  durableMachine,
   type DurableMachineClass,
   type DurableMachineOptions,
-  durableMachine,
 } from "./machine_object.ts";
 export type { Persistence, StoreChange } from "../persistence.ts";
 // The core types the adapter's signatures mention, for one-stop imports.
@@ -66,12 +66,15 @@ export type {
   TransitionConfig,
 } from "../machine_types.ts";
 export { shardOf } from "./shard.ts";
-export { snapshotPersistence, storagePersistence } from "./storage_persistence.ts";
+export {
+  snapshotPersistence,
+  storagePersistence,
+} from "./storage_persistence.ts";
 export {
   type KeyOf,
   StoreClient,
-  type StoreClientOptions,
   storeClient,
+  type StoreClientOptions,
   type UpdaterArgs,
   type UpdatersOf,
   type ValueOf,

@@ -17,7 +17,12 @@ export interface Asker {
 /** Runs a request's commands through `owner`; replies with the results. */
 export async function serve(owner: Asker, request: Request): Promise<Response> {
   if (request.method !== "POST") {
-    return json({ error: { name: "TypeError", message: `Cannot ${request.method}: send commands with POST` } }, 405);
+    return json({
+      error: {
+        name: "TypeError",
+        message: `Cannot ${request.method}: send commands with POST`,
+      },
+    }, 405);
   }
   let commands: WireCommand[];
   try {

@@ -260,7 +260,10 @@ export class StoreClient<K, V, U = Record<never, never>> {
     return new ReadableStream<[K, V]>({
       pull: async (controller) => {
         while (next < this.#pipes.length) {
-          const part = await this.#pipes[next++]!.send("entries", []) as [K, V][];
+          const part = await this.#pipes[next++]!.send("entries", []) as [
+            K,
+            V,
+          ][];
           if (part.length === 0) continue;
           for (const entry of part) controller.enqueue(entry);
           return;
@@ -335,13 +338,14 @@ export function storeClient<
 }
 
 /** The key type of a {@linkcode durableStore} class. */
-export type KeyOf<C> = C extends DurableStoreClass<infer K, infer _V, infer _U, infer _E> ? K
+export type KeyOf<C> = C extends
+  DurableStoreClass<infer K, infer _V, infer _U, infer _E> ? K
   : never;
 /** The value type of a {@linkcode durableStore} class. */
-export type ValueOf<C> = C extends DurableStoreClass<infer _K, infer V, infer _U, infer _E> ? V
+export type ValueOf<C> = C extends
+  DurableStoreClass<infer _K, infer V, infer _U, infer _E> ? V
   : never;
 /** The updaters of a {@linkcode durableStore} class. */
 export type UpdatersOf<C> = C extends
-  DurableStoreClass<infer _K, infer _V, infer U, infer _E>
-  ? U
+  DurableStoreClass<infer _K, infer _V, infer U, infer _E> ? U
   : never;

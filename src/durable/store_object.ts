@@ -162,9 +162,12 @@ export interface DurableStoreClass<K, V, U, Env> {
 export interface DurableStoreFactory<K, V, Env> {
   /** A class whose objects run the given updaters. */
   <U extends Record<string, Updater<V>>>(
-    options: DurableStoreOptions<K, V, U, Env> & { updaters: U } & ThisType<
-      UpdaterContext<K, Env>
-    >,
+    options:
+      & DurableStoreOptions<K, V, U, Env>
+      & { updaters: U }
+      & ThisType<
+        UpdaterContext<K, Env>
+      >,
   ): DurableStoreClass<K, V, U, Env>;
   /** A class with no updaters. */
   (
@@ -302,7 +305,10 @@ const handlers = {
     await hosted.persistence.save([{ op: "set", key, value }]);
     hosted.map.set(id, { key, value });
   },
-  async delete(hosted: Hosted<unknown, unknown>, key: unknown): Promise<boolean> {
+  async delete(
+    hosted: Hosted<unknown, unknown>,
+    key: unknown,
+  ): Promise<boolean> {
     const id = keyOf(key);
     if (!hosted.map.has(id)) return false;
     await hosted.persistence.save([{ op: "delete", key }]);
@@ -342,7 +348,9 @@ const handlers = {
 
 function keyOf(key: unknown): string {
   if (key === undefined) {
-    throw new TypeError("Cannot use key: it must survive JSON, received undefined");
+    throw new TypeError(
+      "Cannot use key: it must survive JSON, received undefined",
+    );
   }
   return JSON.stringify(key);
 }

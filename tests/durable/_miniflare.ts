@@ -24,13 +24,19 @@ export function workerSource(
 /** A running Worker; `persist` keeps Durable Object storage in that folder. */
 export async function start(persist?: string): Promise<{
   mf: Miniflare;
-  get(path: string): Promise<{ value?: unknown; error?: Record<string, unknown> }>;
+  get(
+    path: string,
+  ): Promise<{ value?: unknown; error?: Record<string, unknown> }>;
 }> {
   const mf = new Miniflare({
     cf: false,
     host: "127.0.0.1",
     compatibilityDate: "2026-04-01",
-    modules: [{ type: "ESModule", path: "worker.js", contents: await workerSource() }],
+    modules: [{
+      type: "ESModule",
+      path: "worker.js",
+      contents: await workerSource(),
+    }],
     durableObjects: {
       COUNTERS: "Counters",
       CONNECTIONS: "Connections",

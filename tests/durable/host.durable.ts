@@ -4,8 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TransitionError } from "../../mod.ts";
 import {
-  type DurableNamespace,
   durableMachine,
+  type DurableNamespace,
   type DurableObjectLike,
   type DurableObjectStateLike,
   durableStore,
@@ -29,15 +29,23 @@ function namespaceOf(object: DurableObjectLike): DurableNamespace {
 test("durableStore: a command's reply waits for its save, and a failed save leaves the value as it was", async () => {
   const saves: StoreChange<string, number>[][] = [];
   let gate = deferred();
-  const persistence: Persistence<[string, number][], StoreChange<string, number>[]> = {
+  const persistence: Persistence<
+    [string, number][],
+    StoreChange<string, number>[]
+  > = {
     load: () => Promise.resolve([["a", 1]]),
     async save(changes) {
       saves.push(changes);
       await gate.promise;
     },
   };
-  const Counters = durableStore<string, number>()({ persistence: () => persistence });
-  const store = storeClient<typeof Counters>(namespaceOf(new Counters(state, {})), { name: "c" });
+  const Counters = durableStore<string, number>()({
+    persistence: () => persistence,
+  });
+  const store = storeClient<typeof Counters>(
+    namespaceOf(new Counters(state, {})),
+    { name: "c" },
+  );
   assert.equal(await store.get("a"), 1); // loaded on start
 
   let replied = false;
@@ -65,7 +73,10 @@ test("durableMachine: a failed save refuses the send and the machine goes back t
   const saved: MachineSnapshot<string, unknown>[] = [];
   const Conn = durableMachine(() => ({
     initial: "idle",
-    states: { idle: { on: { send: "inflight" } }, inflight: { on: { done: "idle" } } },
+    states: {
+      idle: { on: { send: "inflight" } },
+      inflight: { on: { done: "idle" } },
+    },
   }), {
     persistence: () => ({
       load: () => Promise.resolve(undefined),
@@ -76,7 +87,9 @@ test("durableMachine: a failed save refuses the send and the machine goes back t
       },
     }),
   });
-  const conn = machineClient<typeof Conn>(namespaceOf(new Conn(state, {})), { name: "m" });
+  const conn = machineClient<typeof Conn>(namespaceOf(new Conn(state, {})), {
+    name: "m",
+  });
   const error = await conn.send("send").catch((e) => e);
   assert.equal(error.message, "disk full");
   assert.equal(await conn.state(), "idle");
@@ -91,10 +104,15 @@ test("durableMachine: a failed save refuses the send and the machine goes back t
 
 test("durableStore: a malformed request is answered 400 and the object keeps serving", async () => {
   const Plain = durableStore<string, number>()({
-    persistence: () => ({ load: () => Promise.resolve(undefined), save: () => Promise.resolve() }),
+    persistence: () => ({
+      load: () => Promise.resolve(undefined),
+      save: () => Promise.resolve(),
+    }),
   });
   const object = new Plain(state, {});
-  const bad = await object.fetch(new Request("https://do/", { method: "POST", body: '{"nope":1}' }));
+  const bad = await object.fetch(
+    new Request("https://do/", { method: "POST", body: '{"nope":1}' }),
+  );
   assert.equal(bad.status, 400);
   assert.equal((await bad.json()).error.name, "TypeError");
   const get = await object.fetch(new Request("https://do/"));
@@ -105,13 +123,22 @@ test("durableStore: a malformed request is answered 400 and the object keeps ser
 });
 
 test("storeClient() refuses a bad name or shard count", () => {
-  const namespace = namespaceOf({ fetch: () => Promise.reject(new Error("unused")) });
+  const namespace = namespaceOf({
+    fetch: () => Promise.reject(new Error("unused")),
+  });
   assert.throws(
     () => storeClient(namespace, { name: 1 as unknown as string }),
-    { name: "TypeError", message: "Cannot create StoreClient: name must be a string, received 1" },
+    {
+      name: "TypeError",
+      message: "Cannot create StoreClient: name must be a string, received 1",
+    },
   );
   assert.throws(
     () => storeClient(namespace, { name: "a", shards: 0 }),
-    { name: "RangeError", message: "Cannot create StoreClient: shards must be a positive integer, received 0" },
+    {
+      name: "RangeError",
+      message:
+        "Cannot create StoreClient: shards must be a positive integer, received 0",
+    },
   );
 });

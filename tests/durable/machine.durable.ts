@@ -15,7 +15,10 @@ after(async () => {
 test("durableMachine: of 10 concurrent sends from idle, one moves it and nine are refused with TransitionError", async () => {
   // The send's action awaits fetch(): the object's input gate opens there.
   const replies = await Promise.all(
-    Array.from({ length: 10 }, () => worker.get("/machine/send?name=race&event=send")),
+    Array.from(
+      { length: 10 },
+      () => worker.get("/machine/send?name=race&event=send"),
+    ),
   );
   const moved = replies.filter((r) => r.value === "inflight");
   const refused = replies.filter((r) => r.error?.name === "TransitionError");
@@ -32,19 +35,34 @@ test("durableMachine: of 10 concurrent sends from idle, one moves it and nine ar
 });
 
 test("durableMachine: refuses an illegal transition sent by a later request; nothing changes", async () => {
-  assert.deepEqual(await worker.get("/machine/send?name=seq&event=send"), { value: "inflight" });
+  assert.deepEqual(await worker.get("/machine/send?name=seq&event=send"), {
+    value: "inflight",
+  });
   const { error } = await worker.get("/machine/send?name=seq&event=send");
   assert.equal(error?.name, "TransitionError");
-  assert.equal(error?.message, 'Cannot send "send" in state "inflight": no transition for this event');
-  assert.deepEqual(await worker.get("/machine/state?name=seq"), { value: "inflight" });
-  assert.deepEqual(await worker.get("/machine/send?name=seq&event=done"), { value: "idle" });
-  assert.deepEqual(await worker.get("/machine/send?name=seq&event=close"), { value: "closing" });
+  assert.equal(
+    error?.message,
+    'Cannot send "send" in state "inflight": no transition for this event',
+  );
+  assert.deepEqual(await worker.get("/machine/state?name=seq"), {
+    value: "inflight",
+  });
+  assert.deepEqual(await worker.get("/machine/send?name=seq&event=done"), {
+    value: "idle",
+  });
+  assert.deepEqual(await worker.get("/machine/send?name=seq&event=close"), {
+    value: "closing",
+  });
   const final = await worker.get("/machine/send?name=seq&event=done");
   assert.equal(final.error?.name, "TransitionError");
   assert.equal(final.error?.from, "closing");
 });
 
 test("durableMachine: one object per name", async () => {
-  assert.deepEqual(await worker.get("/machine/send?name=one&event=send"), { value: "inflight" });
-  assert.deepEqual(await worker.get("/machine/state?name=two"), { value: "idle" });
+  assert.deepEqual(await worker.get("/machine/send?name=one&event=send"), {
+    value: "inflight",
+  });
+  assert.deepEqual(await worker.get("/machine/state?name=two"), {
+    value: "idle",
+  });
 });

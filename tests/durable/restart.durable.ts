@@ -15,10 +15,17 @@ test("durableStore and durableMachine: state survives a restart of the runtime",
       await first.get("/set?name=kept&key=b&value=2");
       await first.get("/set?name=kept&key=a&value=1");
       await first.get("/set?name=kept&key=gone&value=3");
-      assert.deepEqual(await first.get("/update?name=kept&key=a&updater=add&by=9"), { value: 10 });
-      assert.deepEqual(await first.get("/delete?name=kept&key=gone"), { value: true });
+      assert.deepEqual(
+        await first.get("/update?name=kept&key=a&updater=add&by=9"),
+        { value: 10 },
+      );
+      assert.deepEqual(await first.get("/delete?name=kept&key=gone"), {
+        value: true,
+      });
       await first.get("/set?name=kept4&shards=4&key=x&value=5");
-      assert.deepEqual(await first.get("/machine/send?name=kept&event=send"), { value: "inflight" });
+      assert.deepEqual(await first.get("/machine/send?name=kept&event=send"), {
+        value: "inflight",
+      });
     } finally {
       await first.mf.dispose();
     }
@@ -26,17 +33,25 @@ test("durableStore and durableMachine: state survives a restart of the runtime",
     const second = await start(dir);
     try {
       assert.deepEqual(await second.get("/get?name=kept&key=a"), { value: 10 });
-      assert.deepEqual(await second.get("/has?name=kept&key=gone"), { value: false });
+      assert.deepEqual(await second.get("/has?name=kept&key=gone"), {
+        value: false,
+      });
       // Reloaded in storage key order.
-      assert.deepEqual(await second.get("/entries?name=kept"), { value: [["a", 10], ["b", 2]] });
-      assert.deepEqual(await second.get("/get?name=kept4&shards=4&key=x"), { value: 5 });
+      assert.deepEqual(await second.get("/entries?name=kept"), {
+        value: [["a", 10], ["b", 2]],
+      });
+      assert.deepEqual(await second.get("/get?name=kept4&shards=4&key=x"), {
+        value: 5,
+      });
       assert.deepEqual(await second.get("/machine/snapshot?name=kept"), {
         value: { state: "inflight", context: { sent: 1 } },
       });
       // The restored machine still enforces its protocol.
       const { error } = await second.get("/machine/send?name=kept&event=send");
       assert.equal(error?.name, "TransitionError");
-      assert.deepEqual(await second.get("/machine/send?name=kept&event=done"), { value: "idle" });
+      assert.deepEqual(await second.get("/machine/send?name=kept&event=done"), {
+        value: "idle",
+      });
     } finally {
       await second.mf.dispose();
     }

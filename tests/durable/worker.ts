@@ -2,8 +2,8 @@
 // a naive Durable Object for contrast, and a Gate object whose fetch holds
 // requests until `n` of them wait (to force or rule out interleaving).
 import {
-  type DurableNamespace,
   durableMachine,
+  type DurableNamespace,
   type DurableObjectStateLike,
   durableStore,
   machineClient,
