@@ -82,13 +82,24 @@ export interface Envelope {
  *
  * @internal
  */
-export type ReplyKind = typeof VALUE | typeof STREAM | typeof OWNED_ARRAY;
+export type ReplyKind =
+  | typeof VALUE
+  | typeof STREAM
+  | typeof OWNED_ARRAY
+  | typeof OWNED_PAIRS;
 /** @internal */
 export const VALUE = 0;
 /** @internal */
 export const STREAM = 1;
 /** @internal */
 export const OWNED_ARRAY = 2;
+/**
+ * A fresh flat array `[k0, v0, k1, v1, …]`, streamed as `[k, v]` pairs made
+ * at read time: the snapshot in the owner's turn allocates no pair arrays.
+ *
+ * @internal
+ */
+export const OWNED_PAIRS = 3;
 
 const NOOP = (): void => {};
 

@@ -4,6 +4,7 @@ import {
   Command,
   type CommandOptions,
   OWNED_ARRAY,
+  OWNED_PAIRS,
   type ReplyKind,
   STREAM,
   VALUE,
@@ -190,7 +191,9 @@ export class Engine {
       args,
       kind,
       options?.signal,
-      (items) => source.deliver(items as T[]),
+      kind === OWNED_PAIRS
+        ? (items) => source.deliverPairs(items as unknown[])
+        : (items) => source.deliver(items as T[]),
       (reason) => source.fail(reason),
     );
     // A reader that cancels before the command runs: it never runs.
@@ -610,7 +613,10 @@ function collect(
   if (isPromiseLike(result)) {
     return Promise.resolve(result).then((value) => collect(command, value));
   }
-  if (command.kind === OWNED_ARRAY && Array.isArray(result)) return result;
+  if (
+    (command.kind === OWNED_ARRAY || command.kind === OWNED_PAIRS) &&
+    Array.isArray(result)
+  ) return result;
   if (result !== null && result !== undefined) {
     const candidate = result as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
     if (typeof candidate[Symbol.iterator] === "function") {

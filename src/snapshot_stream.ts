@@ -1,5 +1,10 @@
-/** Items handed to the reader per `pull()`: amortizes the stream's cost. */
-const CHUNK = 1024;
+/**
+ * Items handed to the reader per `pull()`: amortizes the stream's cost.
+ * Larger is slower: Node 20's stream queue shifts an array (1M entries
+ * read one by one: 256 → 2.8M/s, 1024 → 2.2M/s on Node; 10.7M vs 3.4M on
+ * Deno).
+ */
+const CHUNK = 256;
 
 /**
  * The readable side of a streamed reply. The owner takes the snapshot in its
@@ -12,6 +17,8 @@ const CHUNK = 1024;
 export class SnapshotSource<T> implements UnderlyingDefaultSource<T> {
   #items: readonly T[] | undefined = undefined;
   #index = 0;
+  /** `#items` is flat `[k0, v0, k1, v1, …]`, read as pairs. */
+  #pairs = false;
   #failed = false;
   #cancelled = false;
   #controller!: ReadableStreamDefaultController<T>;
@@ -45,8 +52,17 @@ export class SnapshotSource<T> implements UnderlyingDefaultSource<T> {
       );
     }
     const items = this.#items;
-    const end = Math.min(items.length, this.#index + CHUNK);
-    for (let i = this.#index; i < end; i++) this.#controller.enqueue(items[i]);
+    const controller = this.#controller;
+    let end: number;
+    if (this.#pairs) {
+      end = Math.min(items.length, this.#index + CHUNK * 2);
+      for (let i = this.#index; i < end; i += 2) {
+        controller.enqueue([items[i], items[i + 1]] as T);
+      }
+    } else {
+      end = Math.min(items.length, this.#index + CHUNK);
+      for (let i = this.#index; i < end; i++) controller.enqueue(items[i]);
+    }
     this.#index = end;
     if (end === items.length) {
       this.#items = [];
@@ -68,6 +84,13 @@ export class SnapshotSource<T> implements UnderlyingDefaultSource<T> {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
+  }
+
+  /** The snapshot as a flat `[k0, v0, k1, v1, …]` array of pairs. */
+  deliverPairs(flat: readonly unknown[]): void {
+    if (this.#cancelled || this.#failed || this.#items !== undefined) return;
+    this.#pairs = true;
+    this.deliver(flat as readonly T[]);
   }
 
   /** The command failed: the reader sees the error. */

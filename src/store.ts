@@ -1,4 +1,4 @@
-import { type CommandOptions, OWNED_ARRAY } from "./command.ts";
+import { type CommandOptions, OWNED_PAIRS } from "./command.ts";
 import type { Command, Envelope } from "./command.ts";
 import { describe } from "./describe.ts";
 import { Engine } from "./engine.ts";
@@ -263,7 +263,7 @@ export class Store<K, V> implements AsyncDisposable {
     return this.#engine.callStream<[K, V]>(
       "entries",
       [],
-      OWNED_ARRAY,
+      OWNED_PAIRS,
       this.#defaults,
     );
   }
@@ -471,8 +471,17 @@ function run<K, V>(
       for (const k of keys) notify(k, undefined);
       return undefined;
     }
-    case "entries":
-      return Array.from(map);
+    case "entries": {
+      if (command.kind !== OWNED_PAIRS) return Array.from(map); // raw reply
+      // A flat copy: no [k, v] array per entry in the owner's turn.
+      const flat: unknown[] = new Array(map.size * 2);
+      let i = 0;
+      map.forEach((value, k) => {
+        flat[i++] = k;
+        flat[i++] = value;
+      });
+      return flat;
+    }
     case "watch": {
       const watcher = args[1];
       if (!(watcher instanceof LiveSource)) {
