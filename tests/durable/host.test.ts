@@ -1,5 +1,6 @@
 // The hosting logic with stand-in objects (no workerd): any backend that
-// implements Persistence plugs in; a reply waits for its save.
+// implements Persistence plugs in; a reply waits for its save. Runtime-
+// neutral: Deno and Bun pick it up from tests/, Node in test:durable.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TransitionError } from "../../mod.ts";
@@ -141,4 +142,38 @@ test("storeClient() refuses a bad name or shard count", () => {
         "Cannot create StoreClient: shards must be a positive integer, received 0",
     },
   );
+});
+
+test("StoreClient: a failed request rejects its batch only; the next commands go through", async () => {
+  const Plain = durableStore<string, number>()({
+    persistence: () => ({
+      load: () => Promise.resolve(undefined),
+      save: () => Promise.resolve(),
+    }),
+  });
+  const object = new Plain(state, {});
+  let down = true;
+  const namespace: DurableNamespace = {
+    idFromName: (name) => name,
+    get: () => ({
+      fetch: (request) =>
+        down
+          ? Promise.reject(new TypeError("Network connection lost."))
+          : object.fetch(request),
+    }),
+  };
+  const store = storeClient<typeof Plain>(namespace, { name: "p" });
+  const [a, b] = await Promise.allSettled([
+    store.set("a", 1),
+    store.set("b", 2),
+  ]);
+  assert.equal(a.status, "rejected");
+  assert.equal(b.status, "rejected");
+  assert.equal(
+    (a as PromiseRejectedResult).reason.message,
+    "Network connection lost.",
+  );
+  down = false;
+  await store.set("c", 3);
+  assert.equal(await store.size(), 1);
 });
