@@ -219,6 +219,32 @@ test("Owner: after an await, a call to the own owner is not detected: handlerTim
   await owner.close();
 });
 
+test("Owner: awaiting its own close() or a cycle through another owner deadlocks; handlerTimeout reports both", async () => {
+  const clock = manualClock();
+  const reported: string[] = [];
+  const onError = (e: unknown) => reported.push((e as TimeoutError).command?.op ?? "?");
+  const selfClosing: Owner<Counter, { shutdown: (s: Counter) => Promise<void> }> = new Owner({ n: 0 }, {
+    shutdown: async () => {
+      await Promise.resolve();
+      await selfClosing.close(); // waits for the queue, which waits for this handler
+    },
+  }, { clock, handlerTimeout: 10, onError });
+  // A asks B, B asks A: A is busy awaiting B, so B's command waits behind A.
+  let a!: Owner<Counter, { viaB: (s: Counter) => Promise<number>; inc: (s: Counter) => number }>;
+  const b = new Owner({}, { back: () => a.ask("inc") });
+  a = new Owner({ n: 0 }, { viaB: () => b.ask("back"), inc: (s) => ++s.n }, { clock, handlerTimeout: 10, onError });
+  const shutdown = selfClosing.ask("shutdown");
+  const cycle = a.ask("viaB");
+  await flushMicrotasks();
+  clock.advance(10);
+  await assert.rejects(shutdown, TimeoutError);
+  await assert.rejects(cycle, TimeoutError);
+  assert.deepEqual(reported.sort(), ["shutdown", "viaB"]);
+  await selfClosing.closed; // after moving on, close() could finish
+  await a.close();
+  await b.close();
+});
+
 // ---------------------------------------------------------------- handlerTimeout
 
 test("Owner options.handlerTimeout: a stuck handler is rejected with TimeoutError, reported, and the owner moves on", async () => {
