@@ -27,7 +27,8 @@ export class LiveSource<T> implements UnderlyingDefaultSource<T> {
     const source = new LiveSource<T>(buffer);
     const readable = new ReadableStream<T>(
       source,
-      new CountQueuingStrategy({ highWaterMark: buffer }),
+      // A plain strategy: Vercel edge-runtime has no CountQueuingStrategy.
+      { highWaterMark: buffer },
     );
     return { source, readable };
   }

@@ -31,7 +31,8 @@ export class SnapshotSource<T> implements UnderlyingDefaultSource<T> {
     const source = new SnapshotSource<T>();
     const readable = new ReadableStream<T>(
       source,
-      new CountQueuingStrategy({ highWaterMark: CHUNK }),
+      // A plain strategy: Vercel edge-runtime has no CountQueuingStrategy.
+      { highWaterMark: CHUNK },
     );
     return { source, readable };
   }

@@ -26,7 +26,21 @@ export function mergeCommandOptions(
     : timeoutValue(next.timeout, `call ${action}`);
   let merged = signal ?? base?.signal;
   if (signal && base?.signal && signal !== base.signal) {
-    merged = AbortSignal.any([base.signal, signal]);
+    merged = anySignal(base.signal, signal);
   }
   return { signal: merged, timeout };
+}
+
+/** `AbortSignal.any([a, b])`, also where it is missing (Vercel edge-runtime). */
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === "function") return AbortSignal.any([a, b]);
+  const controller = new AbortController();
+  if (a.aborted) controller.abort(a.reason);
+  else if (b.aborted) controller.abort(b.reason);
+  else {
+    const options = { once: true, signal: controller.signal };
+    a.addEventListener("abort", () => controller.abort(a.reason), options);
+    b.addEventListener("abort", () => controller.abort(b.reason), options);
+  }
+  return controller.signal;
 }
