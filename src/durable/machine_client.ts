@@ -1,4 +1,6 @@
+import type { CommandOptions } from "../command.ts";
 import { describe } from "../describe.ts";
+import { mergeCommandOptions } from "../with.ts";
 import type { MachineSnapshot } from "../machine_types.ts";
 import type { DurableMachineClass } from "./machine_object.ts";
 import { Pipe } from "./pipe.ts";
@@ -59,7 +61,9 @@ export interface MachineClientOptions {
  * ```
  */
 export class MachineClient<S extends string, E extends string, Ctx> {
+  static #adopt: { pipe: Pipe; defaults: CommandOptions } | undefined;
   readonly #pipe: Pipe;
+  readonly #defaults: CommandOptions | undefined;
 
   /**
    * Constructs a client. No request is made until the first command.
@@ -68,6 +72,14 @@ export class MachineClient<S extends string, E extends string, Ctx> {
    * @param options Which machine.
    */
   constructor(namespace: DurableNamespace, options: MachineClientOptions) {
+    const adopt = MachineClient.#adopt;
+    if (adopt !== undefined) {
+      MachineClient.#adopt = undefined;
+      this.#pipe = adopt.pipe;
+      this.#defaults = adopt.defaults;
+      return;
+    }
+    this.#defaults = undefined;
     const name = options?.name;
     if (typeof name !== "string") {
       throw new TypeError(
@@ -95,6 +107,7 @@ export class MachineClient<S extends string, E extends string, Ctx> {
     return this.#pipe.send(
       "send",
       payload === undefined ? [event] : [event, payload],
+      this.#defaults,
     ) as Promise<S>;
   }
 
@@ -107,7 +120,7 @@ export class MachineClient<S extends string, E extends string, Ctx> {
    * ```
    */
   state(): Promise<S> {
-    return this.#pipe.send("state", []) as Promise<S>;
+    return this.#pipe.send("state", [], this.#defaults) as Promise<S>;
   }
 
   /**
@@ -119,7 +132,9 @@ export class MachineClient<S extends string, E extends string, Ctx> {
    * ```
    */
   snapshot(): Promise<MachineSnapshot<S, Ctx>> {
-    return this.#pipe.send("snapshot", []) as Promise<MachineSnapshot<S, Ctx>>;
+    return this.#pipe.send("snapshot", [], this.#defaults) as Promise<
+      MachineSnapshot<S, Ctx>
+    >;
   }
 
   /**
@@ -134,7 +149,32 @@ export class MachineClient<S extends string, E extends string, Ctx> {
     return this.#pipe.send(
       "can",
       payload === undefined ? [event] : [event, payload],
+      this.#defaults,
     ) as Promise<boolean>;
+  }
+  /**
+   * The same client, with options for every command sent through the
+   * returned object: an abort signal and a time limit (see
+   * `StoreClient.with()`).
+   *
+   * @example
+   * ```ts ignore
+   * await conn.with({ signal: AbortSignal.timeout(500) }).send("send");
+   * ```
+   */
+  with(options: CommandOptions): MachineClient<S, E, Ctx> {
+    MachineClient.#adopt = {
+      pipe: this.#pipe,
+      defaults: mergeCommandOptions(
+        this.#defaults,
+        options,
+        "MachineClient.with()",
+      ),
+    };
+    return new MachineClient<S, E, Ctx>(
+      undefined as unknown as DurableNamespace,
+      undefined as unknown as MachineClientOptions,
+    );
   }
 }
 

@@ -58,6 +58,7 @@ export {
 } from "./machine_object.ts";
 export type { Persistence, StoreChange } from "../persistence.ts";
 // The core types the adapter's signatures mention, for one-stop imports.
+export type { CommandOptions } from "../command.ts";
 export type {
   MachineConfig,
   MachineSnapshot,

@@ -3,7 +3,9 @@
 // in the order the client issued them, whatever the transport does with
 // concurrent requests. Commands issued while a batch is in flight go in
 // the next one. Internal.
+import type { CommandOptions } from "../command.ts";
 import { Deque } from "../deque.ts";
+import { TimeoutError } from "../errors.ts";
 import type { DurableStub } from "./types.ts";
 import {
   CONTENT_TYPE,
@@ -15,6 +17,8 @@ import {
 
 interface Pending {
   command: WireCommand;
+  /** Settled already (aborted or timed out): not sent if still queued. */
+  done: boolean;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
 }
@@ -28,9 +32,52 @@ export class Pipe {
     this.#stub = stub;
   }
 
-  send(op: string, args: unknown[]): Promise<unknown> {
+  /**
+   * Queues one command. A `signal` or `timeout` that fires while it is
+   * still queued here drops it (never sent, never run); once its batch is
+   * in flight, only its reply is rejected: the object may still run it.
+   */
+  send(
+    op: string,
+    args: unknown[],
+    options?: CommandOptions,
+  ): Promise<unknown> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ command: { op, args }, resolve, reject });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => pending.reject(signal!.reason);
+      const settle = () => {
+        pending.done = true;
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const pending: Pending = {
+        command: { op, args },
+        done: false,
+        resolve(value) {
+          if (pending.done) return;
+          settle();
+          resolve(value);
+        },
+        reject(reason) {
+          if (pending.done) return;
+          settle();
+          reject(reason);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const timeout = options?.timeout;
+      if (timeout !== undefined && timeout !== Infinity) {
+        timer = setTimeout(() =>
+          pending.reject(
+            new TimeoutError(
+              `Command "${op}" timed out after ${timeout} ms`,
+              { timeout, command: { op, args } },
+            ),
+          ), timeout);
+      }
+      this.#queue.push(pending);
       if (!this.#busy) {
         this.#busy = true;
         // Gather everything issued in this turn into one batch.
@@ -41,7 +88,8 @@ export class Pipe {
 
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.drain();
+      const batch = this.#queue.drain().filter((pending) => !pending.done);
+      if (batch.length === 0) continue;
       try {
         const results = await this.#post(batch.map((p) => p.command));
         batch.forEach((pending, i) => {

@@ -1,4 +1,6 @@
+import type { CommandOptions } from "../command.ts";
 import { describe } from "../describe.ts";
+import { mergeCommandOptions } from "../with.ts";
 import { Pipe } from "./pipe.ts";
 import { shardOf } from "./shard.ts";
 import type { DurableStoreClass } from "./store_object.ts";
@@ -43,7 +45,10 @@ export type UpdaterArgs<F> = F extends
  * - `update(key, name, ...args)` runs the updater the object declared
  *   under `name`; a function cannot cross the wire, and passing one
  *   throws a `TypeError`.
- * - No `watch()`, `with()`, `writable`: the object is not in this process.
+ * - No `watch()` or `writable`: the object is not in this process.
+ * - `with({ signal, timeout })`: a command aborted or timed out while it
+ *   still waits in this client is never sent; once sent, only its reply
+ *   is rejected (the object may still run it).
  * - With shards, `size()`, `clear()` and `entries()` visit the shards one
  *   after another: each shard's part is consistent, the whole is not a
  *   snapshot (commands may land on other shards in between).
@@ -84,7 +89,9 @@ export type UpdaterArgs<F> = F extends
  * ```
  */
 export class StoreClient<K, V, U = Record<never, never>> {
+  static #adopt: { pipes: Pipe[]; defaults: CommandOptions } | undefined;
   readonly #pipes: Pipe[];
+  readonly #defaults: CommandOptions | undefined;
 
   /**
    * Constructs a client. No request is made until the first command.
@@ -93,6 +100,14 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * @param options The store's name and shard count.
    */
   constructor(namespace: DurableNamespace, options: StoreClientOptions) {
+    const adopt = StoreClient.#adopt;
+    if (adopt !== undefined) {
+      StoreClient.#adopt = undefined;
+      this.#pipes = adopt.pipes;
+      this.#defaults = adopt.defaults;
+      return;
+    }
+    this.#defaults = undefined;
     const name = options?.name;
     if (typeof name !== "string") {
       throw new TypeError(
@@ -227,7 +242,7 @@ export class StoreClient<K, V, U = Record<never, never>> {
    */
   async size(): Promise<number> {
     const sizes = await Promise.all(
-      this.#pipes.map((pipe) => pipe.send("size", [])),
+      this.#pipes.map((pipe) => pipe.send("size", [], this.#defaults)),
     );
     return (sizes as number[]).reduce((a, b) => a + b, 0);
   }
@@ -241,7 +256,9 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   async clear(): Promise<void> {
-    await Promise.all(this.#pipes.map((pipe) => pipe.send("clear", [])));
+    await Promise.all(
+      this.#pipes.map((pipe) => pipe.send("clear", [], this.#defaults)),
+    );
   }
 
   /**
@@ -260,7 +277,11 @@ export class StoreClient<K, V, U = Record<never, never>> {
     return new ReadableStream<[K, V]>({
       pull: async (controller) => {
         while (next < this.#pipes.length) {
-          const part = await this.#pipes[next++]!.send("entries", []) as [
+          const part = await this.#pipes[next++]!.send(
+            "entries",
+            [],
+            this.#defaults,
+          ) as [
             K,
             V,
           ][];
@@ -271,6 +292,32 @@ export class StoreClient<K, V, U = Record<never, never>> {
         controller.close();
       },
     }, { highWaterMark: 0 });
+  }
+
+  /**
+   * The same client, with options for every command sent through the
+   * returned object: an abort signal and a time limit. A command aborted
+   * or timed out while it still waits in this client is never sent; once
+   * its batch is on the wire, only its reply is rejected.
+   *
+   * @example
+   * ```ts ignore
+   * await counters.with({ timeout: 500 }).get("hits");
+   * ```
+   */
+  with(options: CommandOptions): StoreClient<K, V, U> {
+    StoreClient.#adopt = {
+      pipes: this.#pipes,
+      defaults: mergeCommandOptions(
+        this.#defaults,
+        options,
+        "StoreClient.with()",
+      ),
+    };
+    return new StoreClient<K, V, U>(
+      undefined as unknown as DurableNamespace,
+      undefined as unknown as StoreClientOptions,
+    );
   }
 
   /**
@@ -301,7 +348,7 @@ export class StoreClient<K, V, U = Record<never, never>> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#pipes[shard]!.send(op, args);
+    return this.#pipes[shard]!.send(op, args, this.#defaults);
   }
 }
 

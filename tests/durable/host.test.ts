@@ -3,7 +3,7 @@
 // neutral: Deno and Bun pick it up from tests/, Node in test:durable.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TransitionError } from "../../mod.ts";
+import { TimeoutError, TransitionError } from "../../mod.ts";
 import {
   durableMachine,
   type DurableNamespace,
@@ -16,7 +16,12 @@ import {
   type StoreChange,
   storeClient,
 } from "../../src/durable/mod.ts";
-import { deferred, flushMicrotasks, nextMacrotask } from "../_helpers.ts";
+import {
+  collect,
+  deferred,
+  flushMicrotasks,
+  nextMacrotask,
+} from "../_helpers.ts";
 
 const state = {
   storage: {} as DurableObjectStateLike["storage"],
@@ -176,4 +181,80 @@ test("StoreClient: a failed request rejects its batch only; the next commands go
   down = false;
   await store.set("c", 3);
   assert.equal(await store.size(), 1);
+});
+
+test("StoreClient.with({ signal }): aborted while waiting in the client, a command is never sent; aborted in flight, its reply is rejected", async () => {
+  const Plain = durableStore<string, number>()({
+    persistence: () => ({
+      load: () => Promise.resolve(undefined),
+      save: () => Promise.resolve(),
+    }),
+  });
+  const object = new Plain(state, {});
+  let gate = deferred();
+  const sent: string[] = [];
+  const namespace: DurableNamespace = {
+    idFromName: (name) => name,
+    get: () => ({
+      async fetch(request) {
+        const body = await request.clone().json();
+        sent.push(...body.commands.map((c: { op: string }) => c.op));
+        await gate.promise;
+        return object.fetch(request);
+      },
+    }),
+  };
+  const store = storeClient<typeof Plain>(namespace, { name: "p" });
+  const inFlight = new AbortController();
+  const first = store.with({ signal: inFlight.signal }).set("a", 1);
+  for (let i = 0; i < 5 && sent.length === 0; i++) await nextMacrotask();
+  assert.deepEqual(sent, ["set"]); // the first batch is on the wire, held
+
+  const queued = new AbortController();
+  const second = store.with({ signal: queued.signal }).set("b", 2);
+  const third = store.set("c", 3);
+  queued.abort(new Error("no longer needed"));
+  inFlight.abort(new Error("gave up"));
+  await assert.rejects(first, { message: "gave up" });
+  await assert.rejects(second, { message: "no longer needed" });
+  gate.resolve();
+  await third;
+  assert.deepEqual(sent, ["set", "set"]); // "b" was never sent
+  gate = deferred();
+  gate.resolve();
+  // "a" ran anyway (it was in flight); "b" never did.
+  assert.deepEqual(await collect(store.entries()), [["a", 1], ["c", 3]]);
+  const aborted = new AbortController();
+  aborted.abort(new Error("already"));
+  await assert.rejects(store.with({ signal: aborted.signal }).get("a"), {
+    message: "already",
+  });
+  assert.throws(() => store.with({ timeout: -1 }), RangeError);
+});
+
+test("MachineClient.with({ timeout }): a reply that does not come in time rejects with TimeoutError", async () => {
+  const Conn = durableMachine(() => ({
+    initial: "idle",
+    states: { idle: { on: { send: "inflight" } }, inflight: {} },
+  }), {
+    persistence: () => ({
+      load: () => Promise.resolve(undefined),
+      save: () => Promise.resolve(),
+    }),
+  });
+  const object = new Conn(state, {});
+  const gate = deferred();
+  const namespace: DurableNamespace = {
+    idFromName: (name) => name,
+    get: () => ({
+      fetch: (request) => gate.promise.then(() => object.fetch(request)),
+    }),
+  };
+  const conn = machineClient<typeof Conn>(namespace, { name: "m" });
+  const error = await conn.with({ timeout: 0 }).send("send").catch((e) => e);
+  assert.ok(error instanceof TimeoutError);
+  assert.equal(error.timeout, 0);
+  assert.deepEqual(error.command, { op: "send", args: ["send"] });
+  gate.resolve();
+  assert.equal(await conn.state(), "inflight"); // it was sent: it ran
 });
