@@ -35,6 +35,16 @@
  * @module
  */
 export type { Clock } from "./src/clock.ts";
+export {
+  connect,
+  type ConnectOptions,
+  type Remote,
+  type RemoteBase,
+  type RemoteMachine,
+  type RemoteOwner,
+  type RemoteStore,
+} from "./src/connect.ts";
+export type { Endpoint } from "./src/endpoint.ts";
 export type { CommandOptions, Envelope, ValueReply } from "./src/command.ts";
 export {
   ClosedError,
@@ -62,4 +72,10 @@ export {
   type ReplyOf,
   type StreamOps,
 } from "./src/owner.ts";
+export {
+  type Servable,
+  serve,
+  type ServeOptions,
+  type Serving,
+} from "./src/serve.ts";
 export { Store, type StoreOptions } from "./src/store.ts";

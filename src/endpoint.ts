@@ -1,0 +1,79 @@
+/**
+ * Anything a thread can be reached through: a `Worker`, a worker's `self`,
+ * a `MessagePort`, Node's `worker_threads` `Worker` or `parentPort`.
+ * `serve()` listens on it for clients; `connect()` posts its handshake to
+ * it. Other messages on the same endpoint are left alone.
+ *
+ * Either `addEventListener("message")` (web) or `on("message")` (Node's
+ * EventEmitter) is used, whichever the endpoint has.
+ *
+ * @example
+ * ```ts
+ * import type { Endpoint } from "@warden/core";
+ *
+ * const { port1 } = new MessageChannel();
+ * const endpoint: Endpoint = port1;
+ * port1.close();
+ * ```
+ */
+export interface Endpoint {
+  /** Sends a message, transferring the listed objects. */
+  postMessage(message: unknown, transfer: never[]): void;
+  /** Web-style message listener (Worker, self, MessagePort). */
+  addEventListener?(
+    type: "message",
+    listener: (event: MessageEvent) => void,
+  ): void;
+  /** Removes a web-style listener. */
+  removeEventListener?(
+    type: "message",
+    listener: (event: MessageEvent) => void,
+  ): void;
+  /** Node-style message listener (`worker_threads` Worker). */
+  on?(type: "message", listener: (value: unknown) => void): unknown;
+  /** Removes a Node-style listener. */
+  off?(type: "message", listener: (value: unknown) => void): unknown;
+}
+
+/**
+ * Listens for messages on an endpoint; returns the function that stops.
+ *
+ * @internal
+ */
+export function listen(
+  endpoint: Endpoint,
+  onMessage: (data: unknown) => void,
+  action: string,
+): () => void {
+  if (typeof endpoint?.postMessage !== "function") {
+    throw new TypeError(
+      `Cannot ${action}: endpoint must have postMessage (a Worker, self, a MessagePort or parentPort), received ${
+        endpoint === null ? "null" : typeof endpoint
+      }`,
+    );
+  }
+  if (typeof endpoint.addEventListener === "function") {
+    const listener = (event: MessageEvent) => onMessage(event.data);
+    endpoint.addEventListener("message", listener);
+    const port = endpoint as Partial<MessagePort>;
+    if (typeof port.start === "function") port.start();
+    return () => endpoint.removeEventListener?.("message", listener);
+  }
+  if (typeof endpoint.on === "function") {
+    const listener = (value: unknown) => onMessage(value);
+    endpoint.on("message", listener);
+    return () => endpoint.off?.("message", listener);
+  }
+  throw new TypeError(
+    `Cannot ${action}: endpoint must have addEventListener or on, to receive messages`,
+  );
+}
+
+/** Posts with a transfer list, whatever the endpoint's typing. @internal */
+export function post(
+  endpoint: Endpoint,
+  message: unknown,
+  transfer: unknown[],
+): void {
+  endpoint.postMessage(message, transfer as never[]);
+}
