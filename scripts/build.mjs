@@ -6,7 +6,8 @@
 //   chunk, so both entry points use the same classes (`instanceof` holds).
 // - tsc writes the declarations (tsconfig.build.json, emitDeclarationOnly):
 //   dist/mod.d.ts, dist/src/**/*.d.ts; relative `.ts` specifiers in them are
-//   rewritten to `.js` so that every TypeScript version resolves them.
+//   rewritten to `.js` so that every TypeScript version resolves them, and
+//   the entry points reference lib "esnext.disposable" (AsyncDisposable).
 // - prints the minified+gzipped size of each entry point (scripts/size.mjs).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
@@ -45,10 +46,16 @@ execFileSync(
 
 // `from "./x.ts"` / `import("./x.ts")` in declarations → "./x.js".
 const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+)\.ts(["'])/g;
+// The entry points' declarations name AsyncDisposable / Symbol.asyncDispose:
+// pull in that lib so consumers without "esnext" in `lib` type-check.
+const entryDeclarations = [join(dist, "mod.d.ts"), join(dist, "src/durable/mod.d.ts")];
 for (const file of walk(dist)) {
   if (!file.endsWith(".d.ts")) continue;
   const text = readFileSync(file, "utf8");
-  const rewritten = text.replace(relativeTs, "$1$2.js$3");
+  let rewritten = text.replace(relativeTs, "$1$2.js$3");
+  if (entryDeclarations.includes(file)) {
+    rewritten = `/// <reference lib="esnext.disposable" />\n${rewritten}`;
+  }
   if (rewritten !== text) writeFileSync(file, rewritten);
 }
 

@@ -1,0 +1,91 @@
+// The npm package as a user gets it: `npm pack`, unpacked into a scratch
+// node_modules, then imported by Node and type-checked by tsc (nodenext and
+// bundler resolution, no skipLibCheck).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const tsc = join(root, "node_modules/typescript/bin/tsc");
+
+const consumer = `
+import { Machine, Store, TransitionError } from "@warden/core";
+import { shardOf, type DurableNamespace } from "@warden/core/durable";
+
+const store = new Store<number, number>();
+await store.set(1, 42);
+const value: number | undefined = await store.get(1);
+
+const conn = new Machine({
+  initial: "idle",
+  states: { idle: { on: { send: "inflight" } }, inflight: { on: { done: "idle" } } },
+});
+const state: "idle" | "inflight" = await conn.send("send");
+const refused = await conn.send("send").catch((error: unknown) => error);
+const namespace: DurableNamespace | undefined = undefined;
+console.log(JSON.stringify({
+  value,
+  state,
+  refused: refused instanceof TransitionError ? [refused.from, refused.event] : null,
+  shard: typeof shardOf("key", 4),
+  namespace: namespace ?? null,
+}));
+`;
+
+test("npm pack ships only dist/, README.md, LICENSE and package.json, and the packed module works", async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), "warden-pack-"));
+  t.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  const [packed] = JSON.parse(execFileSync(
+    "npm",
+    ["pack", "--json", "--pack-destination", scratch],
+    { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+  ));
+  const files = packed.files.map((file) => file.path);
+  assert.deepEqual(
+    files.filter((path) => !path.startsWith("dist/")).sort(),
+    ["LICENSE", "README.md", "package.json"],
+  );
+  for (const path of ["dist/mod.js", "dist/mod.d.ts", "dist/durable.js", "dist/src/durable/mod.d.ts"]) {
+    assert.ok(files.includes(path), `${path} is packed`);
+  }
+
+  const installed = join(scratch, "node_modules/@warden/core");
+  mkdirSync(installed, { recursive: true });
+  execFileSync("tar", ["-xzf", join(scratch, packed.filename), "-C", installed, "--strip-components=1"]);
+
+  writeFileSync(join(scratch, "package.json"), JSON.stringify({ type: "module" }));
+  writeFileSync(join(scratch, "consumer.ts"), consumer);
+  for (const resolution of [["nodenext", "nodenext"], ["esnext", "bundler"]]) {
+    writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: resolution[0],
+        moduleResolution: resolution[1],
+        lib: ["ES2022", "DOM"],
+        types: [],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+      },
+      files: ["consumer.ts"],
+    }));
+    execFileSync(process.execPath, [tsc, "-p", scratch], { cwd: scratch, encoding: "utf8" });
+  }
+
+  // Node runs the same program, with the types stripped by esbuild.
+  const { transformSync } = await import("esbuild");
+  writeFileSync(join(scratch, "consumer.mjs"), transformSync(consumer, { loader: "ts" }).code);
+  const output = execFileSync(process.execPath, [join(scratch, "consumer.mjs")], { cwd: scratch, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(output), {
+    value: 42,
+    state: "inflight",
+    refused: ["inflight", "send"],
+    shard: "number",
+    namespace: null,
+  });
+});
