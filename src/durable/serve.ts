@@ -30,9 +30,13 @@ export async function serve(owner: Asker, request: Request): Promise<Response> {
   } catch (error) {
     return json({ error: toWireError(error) }, 400);
   }
-  const replies = commands.map((command) =>
-    owner.ask(command.op, ...command.args)
-  );
+  const replies = commands.map((command) => {
+    try {
+      return owner.ask(command.op, ...command.args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  });
   const results: WireResult[] = [];
   for (const reply of replies) {
     try {

@@ -55,6 +55,11 @@ export function fromWireError(wire: WireError): Error {
         return error;
       }
       break;
+    case "TimeoutError":
+      if (typeof wire.timeout === "number") {
+        return new TimeoutError(wire.message, { timeout: wire.timeout });
+      }
+      break;
     case "ClosedError":
       return Object.assign(new ClosedError(), { message: wire.message });
     case "TypeError":

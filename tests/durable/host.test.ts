@@ -258,3 +258,26 @@ test("MachineClient.with({ timeout }): a reply that does not come in time reject
   gate.resolve();
   assert.equal(await conn.state(), "inflight"); // it was sent: it ran
 });
+
+test("durable clients rebuild warden's errors from the wire: TimeoutError keeps its timeout", async () => {
+  const Slow = durableStore<string, number>()({
+    persistence: () => ({
+      load: () => Promise.resolve(undefined),
+      save: () =>
+        Promise.reject(new TimeoutError("storage too slow", { timeout: 5 })),
+    }),
+  });
+  const store = storeClient<typeof Slow>(namespaceOf(new Slow(state, {})), {
+    name: "s",
+  });
+  const error = await store.set("a", 1).catch((e) => e);
+  assert.ok(error instanceof TimeoutError);
+  assert.equal(error.message, "storage too slow");
+  assert.equal(error.timeout, 5);
+  const untyped = store as unknown as {
+    update(key: string, name: string): Promise<unknown>;
+  };
+  const unknown = await untyped.update("a", "nope").catch((e) => e);
+  assert.ok(unknown instanceof TypeError);
+  assert.equal(await store.has("a"), false);
+});
