@@ -8,7 +8,7 @@
 //   dist/mod.d.ts, dist/src/**/*.d.ts; relative `.ts` specifiers in them are
 //   rewritten to `.js` so that every TypeScript version resolves them, and
 //   the entry points reference lib "esnext.disposable" (AsyncDisposable).
-// - prints the minified+gzipped size of each entry point (scripts/size.mjs).
+// - prints minified+gzipped sizes (scripts/size.mjs).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -59,8 +59,8 @@ for (const file of walk(dist)) {
   if (rewritten !== text) writeFileSync(file, rewritten);
 }
 
-for (const { name, path } of entries) {
-  const { minified, gzipped } = await measure(path);
+for (const { name, code } of entries) {
+  const { minified, gzipped } = await measure(code);
   console.log(`${name}: ${format(minified)} minified, ${format(gzipped)} minified+gzipped`);
 }
 

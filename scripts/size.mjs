@@ -1,26 +1,33 @@
-// Bundle size of the library as a user's bundler would ship it: the whole
-// public entry point bundled, minified by esbuild, then gzipped (level 9).
-// `node scripts/size.mjs` prints one line per entry point.
+// Bundle size as a user's bundler ships it: an import from the package,
+// bundled with everything it pulls in (tree-shaken), minified by esbuild,
+// then gzipped (level 9). `node scripts/size.mjs` prints one line per row;
+// `node scripts/size.mjs --markdown` prints the README's table rows.
 import { build } from "esbuild";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Entry points measured: the core, and the Durable Objects sub-export. */
+/** What is measured: an import statement, and the module it bundles. */
 export const entries = [
-  { name: "@warden/core", path: "mod.ts" },
-  { name: "@warden/core/durable", path: "src/durable/mod.ts" },
+  { name: `import * from "@warden/core" (everything)`, code: `export * from "./mod.ts";` },
+  { name: `import { Store } from "@warden/core"`, code: `export { Store } from "./mod.ts";` },
+  { name: `import { Owner } from "@warden/core"`, code: `export { Owner } from "./mod.ts";` },
+  { name: `import { Machine } from "@warden/core"`, code: `export { Machine } from "./mod.ts";` },
+  {
+    name: `import { Owner, Store, Machine } from "@warden/core"`,
+    code: `export { Machine, Owner, Store } from "./mod.ts";`,
+  },
+  {
+    name: `import * from "@warden/core/durable" (everything)`,
+    code: `export * from "./src/durable/mod.ts";`,
+  },
 ];
 
-/**
- * Minified and minified+gzipped byte counts of one entry point, bundled with
- * everything it imports.
- */
-export async function measure(path) {
+/** Minified and minified+gzipped byte counts of one bundled module. */
+export async function measure(code) {
   const result = await build({
-    entryPoints: [path],
-    absWorkingDir: root,
+    stdin: { contents: code, resolveDir: root, loader: "ts" },
     bundle: true,
     minify: true,
     format: "esm",
@@ -29,8 +36,8 @@ export async function measure(path) {
     write: false,
     logLevel: "silent",
   });
-  const code = result.outputFiles[0].contents;
-  return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length };
+  const bytes = result.outputFiles[0].contents;
+  return { minified: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length };
 }
 
 /** A size as "5.4 KB (5,512 B)". */
@@ -39,8 +46,13 @@ export function format(bytes) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const { name, path } of entries) {
-    const { minified, gzipped } = await measure(path);
-    console.log(`${name}: ${format(minified)} minified, ${format(gzipped)} minified+gzipped`);
+  const markdown = process.argv.includes("--markdown");
+  for (const { name, code } of entries) {
+    const { minified, gzipped } = await measure(code);
+    console.log(
+      markdown
+        ? `| \`${name}\` | ${(minified / 1024).toFixed(1)} KB | ${(gzipped / 1024).toFixed(1)} KB |`
+        : `${name}: ${format(minified)} minified, ${format(gzipped)} minified+gzipped`,
+    );
   }
 }
