@@ -22,7 +22,9 @@ export async function runChecks(get) {
   assert.deepEqual(await get("/store/get?key=hits"), { value: 20 });
   assert.deepEqual(await get("/store/view?key=1"), { value: 42 });
   assert.deepEqual(await get("/store/size"), { value: 2 });
-  assert.deepEqual(await get("/store/entries"), { value: [["1", 42], ["hits", 20]] });
+  assert.deepEqual(await get("/store/entries"), {
+    value: [["1", 42], ["hits", 20]],
+  });
 
   // An Owner's state carries across requests.
   assert.deepEqual(await get("/owner/add?by=2"), { value: 2 });
@@ -31,12 +33,16 @@ export async function runChecks(get) {
   // The Machine refuses a transition its table does not allow, and keeps
   // its state across requests.
   assert.deepEqual(await get("/machine/state"), { value: "idle" });
-  assert.deepEqual(await get("/machine/send?event=send"), { value: "inflight" });
+  assert.deepEqual(await get("/machine/send?event=send"), {
+    value: "inflight",
+  });
   const refused = await get("/machine/send?event=send");
   assert.equal(refused.error?.name, "TransitionError");
   assert.equal(refused.error.from, "inflight");
   assert.equal(refused.error.event, "send");
   assert.deepEqual(await get("/machine/state"), { value: "inflight" });
   assert.deepEqual(await get("/machine/send?event=done"), { value: "idle" });
-  assert.deepEqual(await get("/machine/send?event=close"), { value: "closing" });
+  assert.deepEqual(await get("/machine/send?event=close"), {
+    value: "closing",
+  });
 }

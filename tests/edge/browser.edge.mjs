@@ -29,7 +29,9 @@ async function serve() {
     }
     try {
       const body = await readFile(join(root, path));
-      response.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" });
+      response.writeHead(200, {
+        "content-type": types[extname(path)] ?? "application/octet-stream",
+      });
       response.end(body);
     } catch {
       response.writeHead(404).end();
@@ -37,7 +39,10 @@ async function serve() {
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 test("Chromium runs the seed example and the shared checks with the built module", async () => {
@@ -72,7 +77,9 @@ test("Chromium runs the seed example and the shared checks with the built module
     await runChecks((path) =>
       page.evaluate(async (path) => {
         const { handle } = await import("/tests/edge/fixtures/app.mjs");
-        const response = await handle(new Request(new URL(path, location.href)));
+        const response = await handle(
+          new Request(new URL(path, location.href)),
+        );
         return await response.json();
       }, path)
     );

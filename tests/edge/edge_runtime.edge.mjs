@@ -12,7 +12,9 @@ import { runChecks } from "./_checks.mjs";
 /** dist/mod.js + tests/edge/fixtures/edge_function.mjs as one IIFE. */
 async function iife() {
   const result = await build({
-    entryPoints: [fileURLToPath(new URL("./fixtures/edge_function.mjs", import.meta.url))],
+    entryPoints: [
+      fileURLToPath(new URL("./fixtures/edge_function.mjs", import.meta.url)),
+    ],
     bundle: true,
     format: "iife",
     globalName: "edgeFunction",

@@ -50,37 +50,66 @@ test("npm pack ships only dist/, README.md, LICENSE and package.json, and the pa
     files.filter((path) => !path.startsWith("dist/")).sort(),
     ["LICENSE", "README.md", "package.json"],
   );
-  for (const path of ["dist/mod.js", "dist/mod.d.ts", "dist/durable.js", "dist/src/durable/mod.d.ts"]) {
+  for (
+    const path of [
+      "dist/mod.js",
+      "dist/mod.d.ts",
+      "dist/durable.js",
+      "dist/src/durable/mod.d.ts",
+    ]
+  ) {
     assert.ok(files.includes(path), `${path} is packed`);
   }
 
   const installed = join(scratch, "node_modules/@warden/core");
   mkdirSync(installed, { recursive: true });
-  execFileSync("tar", ["-xzf", join(scratch, packed.filename), "-C", installed, "--strip-components=1"]);
+  execFileSync("tar", [
+    "-xzf",
+    join(scratch, packed.filename),
+    "-C",
+    installed,
+    "--strip-components=1",
+  ]);
 
-  writeFileSync(join(scratch, "package.json"), JSON.stringify({ type: "module" }));
+  writeFileSync(
+    join(scratch, "package.json"),
+    JSON.stringify({ type: "module" }),
+  );
   writeFileSync(join(scratch, "consumer.ts"), consumer);
   for (const resolution of [["nodenext", "nodenext"], ["esnext", "bundler"]]) {
-    writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify({
-      compilerOptions: {
-        target: "ES2022",
-        module: resolution[0],
-        moduleResolution: resolution[1],
-        lib: ["ES2022", "DOM"],
-        types: [],
-        strict: true,
-        noEmit: true,
-        skipLibCheck: false,
-      },
-      files: ["consumer.ts"],
-    }));
-    execFileSync(process.execPath, [tsc, "-p", scratch], { cwd: scratch, encoding: "utf8" });
+    writeFileSync(
+      join(scratch, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: resolution[0],
+          moduleResolution: resolution[1],
+          lib: ["ES2022", "DOM"],
+          types: [],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files: ["consumer.ts"],
+      }),
+    );
+    execFileSync(process.execPath, [tsc, "-p", scratch], {
+      cwd: scratch,
+      encoding: "utf8",
+    });
   }
 
   // Node runs the same program, with the types stripped by esbuild.
   const { transformSync } = await import("esbuild");
-  writeFileSync(join(scratch, "consumer.mjs"), transformSync(consumer, { loader: "ts" }).code);
-  const output = execFileSync(process.execPath, [join(scratch, "consumer.mjs")], { cwd: scratch, encoding: "utf8" });
+  writeFileSync(
+    join(scratch, "consumer.mjs"),
+    transformSync(consumer, { loader: "ts" }).code,
+  );
+  const output = execFileSync(
+    process.execPath,
+    [join(scratch, "consumer.mjs")],
+    { cwd: scratch, encoding: "utf8" },
+  );
   assert.deepEqual(JSON.parse(output), {
     value: 42,
     state: "inflight",

@@ -8,7 +8,8 @@ import { Miniflare } from "miniflare";
 import { runChecks } from "./_checks.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const fixture = (name) =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 /** A Worker from tests/edge/fixtures; its imports (dist/) are followed. */
 function worker(script, stderr = []) {
@@ -32,7 +33,10 @@ test("workerd refuses a WritableStream created in a Worker's global scope", asyn
   const mf = worker("global_stream_worker.mjs", stderr);
   try {
     await assert.rejects(mf.ready, { code: "ERR_RUNTIME_FAILURE" });
-    assert.match(stderr.join(""), /Disallowed operation called within global scope/);
+    assert.match(
+      stderr.join(""),
+      /Disallowed operation called within global scope/,
+    );
   } finally {
     // dispose() rethrows the failed start.
     await mf.dispose().catch(() => {});
