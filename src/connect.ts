@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { ClientLink } from "./channel.ts";
 import type { CommandOptions } from "./command.ts";
 import { describe } from "./describe.ts";
-import { type Endpoint, post } from "./endpoint.ts";
+import { type Endpoint, post, serviceName } from "./endpoint.ts";
 import { ClosedError, TimeoutError } from "./errors.ts";
 import type { Machine } from "./machine.ts";
 import type { MachineSnapshot, MachineTransition } from "./machine_types.ts";
@@ -46,6 +46,13 @@ import {
  * ```
  */
 export interface ConnectOptions {
+  /**
+   * Which served owner to reach, when one endpoint serves several
+   * (`serve(target, endpoint, { name })`).
+   *
+   * @default {""}
+   */
+  name?: string;
   /**
    * Milliseconds every command may take, round trip included, before it
    * rejects with `TimeoutError` (and is cancelled on the serving side).
@@ -323,8 +330,9 @@ class Connection {
       ? undefined
       : { timeout: timeoutValue(options.timeout, action) };
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    const name = serviceName(options.name, action);
     this.#link = new ClientLink((port) =>
-      post(endpoint, { [CONNECT_TAG]: 1, port }, [port])
+      post(endpoint, { [CONNECT_TAG]: 1, port, name }, [port])
     );
     this.#link.onBatch = (batch) => this.#receive(batch);
     this.#link.onLost = (reason) => this.#end(reason);

@@ -77,3 +77,16 @@ export function post(
 ): void {
   endpoint.postMessage(message, transfer as never[]);
 }
+
+/** Validates a service name (`serve` / `connect` option). @internal */
+export function serviceName(name: unknown, action: string): string {
+  if (name === undefined) return "";
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot ${action}: name must be a string, received ${
+        name === null ? "null" : typeof name
+      }`,
+    );
+  }
+  return name;
+}

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { ServerLink } from "./channel.ts";
 import type { Envelope } from "./command.ts";
 import { describe } from "./describe.ts";
-import { type Endpoint, listen } from "./endpoint.ts";
+import { type Endpoint, listen, serviceName } from "./endpoint.ts";
 import { ClosedError } from "./errors.ts";
 import { optionalSignal, positiveInteger, timeoutValue } from "./validate.ts";
 import {
@@ -57,6 +57,13 @@ export interface Servable {
  * ```
  */
 export interface ServeOptions {
+  /**
+   * The name clients ask for (`connect(endpoint, { name })`), so that one
+   * endpoint can serve several owners.
+   *
+   * @default {""}
+   */
+  name?: string;
   /** Stops serving when aborted, as {@linkcode Serving.close}. */
   signal?: AbortSignal;
   /**
@@ -159,6 +166,7 @@ class Server implements Serving {
   readonly #window: number;
   readonly #heartbeat: number;
   readonly #clock: Clock;
+  readonly #name: string;
   #writer: WritableStreamDefaultWriter<Envelope> | undefined;
   #closed = false;
   #targetClosed = false;
@@ -190,6 +198,7 @@ class Server implements Serving {
       "heartbeat",
     );
     this.#clock = options.clock ?? systemClock;
+    this.#name = serviceName(options.name, action);
     const signal = optionalSignal(options.signal, action);
     this.#stopListening = listen(endpoint, (data) => this.#onMessage(data), action);
     target.closed.then(() => {
@@ -244,8 +253,8 @@ class Server implements Serving {
       this.#closed || typeof data !== "object" || data === null ||
       !(CONNECT_TAG in data)
     ) return;
-    const port = (data as { port?: unknown }).port;
-    if (!(port instanceof MessagePort)) return;
+    const { port, name } = data as { port?: unknown; name?: unknown };
+    if (!(port instanceof MessagePort) || name !== this.#name) return;
     const link = new ServerLink(port, {
       window: this.#window,
       heartbeat: this.#heartbeat,
@@ -441,9 +450,12 @@ class Channel {
       forward.reject(error);
       return;
     }
-    forward.pipeFrom(readable);
+    forward.pump(readable);
   }
 }
+
+/** Items per `ITEMS` message, at most. */
+const ITEMS_PER_MESSAGE = 256;
 
 /**
  * A streamed reply on its way to a client: at most as many items as the
@@ -459,7 +471,9 @@ class Forward {
   #scheduled = false;
   #wake: (() => void) | undefined = undefined;
   #controller: WritableStreamDefaultController | undefined = undefined;
-  #pipe: AbortController | undefined = undefined;
+  #reader: ReadableStreamDefaultReader<unknown> | undefined = undefined;
+  #live = false;
+  #later: ReturnType<typeof setTimeout> | undefined = undefined;
   #over = false;
   readonly writable: WritableStream<unknown>;
 
@@ -478,12 +492,34 @@ class Forward {
     });
   }
 
-  /** Reads a source (a watch stream) into this forward. */
-  pipeFrom(readable: ReadableStream<unknown>): void {
-    this.#pipe = new AbortController();
-    readable.pipeTo(this.writable, { signal: this.#pipe.signal }).catch(
-      () => {},
-    );
+  /**
+   * Reads a live source (a watch stream) into this forward, only while the
+   * client has room. Its error is sent at once, even while waiting for room
+   * (a watcher that fell behind overflows on the owner's side).
+   */
+  async pump(readable: ReadableStream<unknown>): Promise<void> {
+    const reader = readable.getReader();
+    this.#reader = reader;
+    this.#live = true;
+    reader.closed.catch((error) => this.reject(error));
+    try {
+      for (;;) {
+        if (this.#credit <= 0) {
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+        }
+        if (this.#over) return;
+        const { done, value } = await reader.read();
+        if (this.#over) return;
+        if (done) {
+          this.#end();
+          return;
+        }
+        await this.#push(value);
+      }
+    } catch (error) {
+      this.reject(error);
+      reader.cancel(error).catch(() => {});
+    }
   }
 
   grant(n: number): void {
@@ -500,8 +536,12 @@ class Forward {
     if (this.#over) return;
     this.#over = true;
     this.#items = [];
-    const reason = new DOMException("The client cancelled the stream", "AbortError");
-    if (this.#pipe) this.#pipe.abort(reason);
+    this.#flush(); // clears the timer; sends nothing now
+    const reason = new DOMException(
+      "The client cancelled the stream",
+      "AbortError",
+    );
+    if (this.#reader) this.#reader.cancel(reason).catch(() => {});
     else {
       try {
         this.#controller?.error(reason);
@@ -533,9 +573,14 @@ class Forward {
     }
     this.#items.push(item);
     this.#credit--;
-    if (!this.#scheduled) {
+    if (this.#items.length >= ITEMS_PER_MESSAGE || this.#credit <= 0) {
+      this.#flush();
+    } else if (!this.#scheduled) {
+      // A live source (watch) sends each change at once; a snapshot fills
+      // a message (its pipe writes item by item, a microtask apart).
       this.#scheduled = true;
-      queueMicrotask(this.#flush);
+      if (this.#live) queueMicrotask(this.#flush);
+      else this.#later = setTimeout(this.#flush, 0);
     }
     if (this.#credit <= 0) {
       return new Promise<void>((resolve) => (this.#wake = resolve));
@@ -544,6 +589,10 @@ class Forward {
 
   readonly #flush = (): void => {
     this.#scheduled = false;
+    if (this.#later !== undefined) {
+      clearTimeout(this.#later);
+      this.#later = undefined;
+    }
     if (this.#items.length === 0 || this.#over) return;
     const items = this.#items;
     this.#items = [];
