@@ -171,8 +171,9 @@ export class Engine {
     options: CommandOptions | undefined,
   ): Promise<unknown> {
     let command!: Command;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      command = new Command(op, args, VALUE, options?.signal, resolve, reject);
+    // No reject kept: the command rejects through resolve (less memory).
+    const promise = new Promise<unknown>((resolve) => {
+      command = new Command(op, args, VALUE, options?.signal, resolve);
     });
     this.submit(command, options?.timeout);
     return promise;
