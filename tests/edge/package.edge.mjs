@@ -1,6 +1,6 @@
 // The npm package as a user gets it: `npm pack`, unpacked into a scratch
-// node_modules, then imported by Node and type-checked by tsc (nodenext and
-// bundler resolution, no skipLibCheck).
+// node_modules, then type-checked by tsc (nodenext and bundler resolution,
+// no skipLibCheck) and imported by Node, Bun and Deno.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -36,7 +36,7 @@ console.log(JSON.stringify({
 }));
 `;
 
-test("npm pack ships only dist/, README.md, LICENSE and package.json, and the packed module works", async (t) => {
+test("npm pack ships only dist/, README.md, LICENSE and package.json; Node, Bun and Deno run the packed module", async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), "warden-pack-"));
   t.after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -99,22 +99,31 @@ test("npm pack ships only dist/, README.md, LICENSE and package.json, and the pa
     });
   }
 
-  // Node runs the same program, with the types stripped by esbuild.
+  // Node, Bun and Deno run the same program (types stripped by esbuild),
+  // each resolving "@warden/core" from the scratch node_modules.
   const { transformSync } = await import("esbuild");
   writeFileSync(
     join(scratch, "consumer.mjs"),
     transformSync(consumer, { loader: "ts" }).code,
   );
-  const output = execFileSync(
-    process.execPath,
-    [join(scratch, "consumer.mjs")],
-    { cwd: scratch, encoding: "utf8" },
-  );
-  assert.deepEqual(JSON.parse(output), {
-    value: 42,
-    state: "inflight",
-    refused: ["inflight", "send"],
-    shard: "number",
-    namespace: null,
-  });
+  const bin = (name) => join(root, "node_modules/.bin", name);
+  const runtimes = {
+    node: [process.execPath, ["consumer.mjs"]],
+    bun: [bin("bun"), ["consumer.mjs"]],
+    deno: [bin("deno"), ["run", "--node-modules-dir=manual", "consumer.mjs"]],
+  };
+  for (const [runtime, [command, args]] of Object.entries(runtimes)) {
+    const output = execFileSync(command, args, {
+      cwd: scratch,
+      encoding: "utf8",
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
+    });
+    assert.deepEqual(JSON.parse(output), {
+      value: 42,
+      state: "inflight",
+      refused: ["inflight", "send"],
+      shard: "number",
+      namespace: null,
+    }, runtime);
+  }
 });
