@@ -121,7 +121,8 @@ function targets(res) {
   const out = [];
   const add = (target, measured, ok) => out.push({ target, measured, ok });
   const mix = res.mix ?? [];
-  const floor = row(mix, "promise floor");
+  const floor = row(mix, "promise floor (async");
+  const floorNew = row(mix, "promise floor (new");
   const write = row(mix, "one write()");
   const store = row(mix, "warden Store");
   const mutex = row(mix, "async-mutex");
@@ -130,7 +131,11 @@ function targets(res) {
   const seed = row(mix, "Go seed");
   if (store && floor) {
     const v = store.many / floor.many;
-    add("1,000 callers: Store ≥ 0.6× promise floor", `${r2(v)}×`, v >= 0.6);
+    add("1,000 callers: Store ≥ 0.6× promise floor (async fn)", `${r2(v)}×`, v >= 0.6);
+  }
+  if (store && floorNew) {
+    const v = store.many / floorNew.many;
+    add("1,000 callers: Store ≥ 0.6× promise floor (new Promise)", `${r2(v)}×`, v >= 0.6);
   }
   if (store && write) {
     const v = store.one / write.one;
@@ -199,11 +204,26 @@ if (markdown) {
     for (const [i, base] of withMix[0].mix.entries()) {
       const cells = withMix.map((r) => {
         const m = r.mix[i];
-        const f = row(r.mix, "promise floor");
+        const f = row(r.mix, "promise floor (async");
         return `${M(m.one)} (${r2(m.one / f.one)}) | ${M(m.many)} (${r2(m.many / f.many)})`;
       });
       console.log(`| ${base.name} | ${cells.join(" | ")} |`);
     }
+  }
+  console.log();
+  const other = [
+    ["Machine send(), transitions/s: 1 caller / 1,000 callers", (r) => r.machine && `${M(r.machine.one)} / ${M(r.machine.many)}`],
+    ["Store.set bursts, cmds/s: 1k / 100k queued at once", (r) => r.burst && `${M(r.burst.small)} / ${M(r.burst.large)}`],
+    ["same bursts, hand-rolled array-queue actor", (r) => r.burst && `${M(r.burst.actorSmall)} / ${M(r.burst.actorLarge)}`],
+    ["entries(), entries/s (reader reads one by one)", (r) => r.entries && `${M(r.entries.perSecond)} (${r.entries.size / 1e6}M entries)`],
+    ["Store ops/s, 1,000 callers: idle / entries() reader stalled", (r) => r.entries && `${M(r.entries.servingIdle)} / ${M(r.entries.servingWhileStalled)}`],
+    ["heap per queued command: Store / one write() / array actor", (r) => r.heap && r.heap.perCommand.map((h) => `${h.bytes.toFixed(0)} B`).join(" / ")],
+    ["heap after 1/10 and 10/10 of the soak", (r) => r.heap && `${(r.heap.soak[0] / 2 ** 20).toFixed(1)} / ${(r.heap.soak[9] / 2 ** 20).toFixed(1)} MB (${r.heap.soakCommands / 1e6}M cmds)`],
+  ];
+  console.log(`| measurement | ${results.map((r) => r.version).join(" | ")} |`);
+  console.log(`| --- | ${results.map(() => "---").join(" | ")} |`);
+  for (const [label, get] of other) {
+    console.log(`| ${label} | ${results.map((r) => get(r) ?? "–").join(" | ")} |`);
   }
   console.log();
   console.log(`| target | ${results.map((r) => r.version).join(" | ")} |`);

@@ -190,6 +190,25 @@ function promiseFloor(): Api {
   };
 }
 
+function promiseFloorNew(): Api {
+  const map = new Map<number, number>();
+  const get = (k: number) => new Promise((resolve) => resolve(map.get(k)));
+  const set = (k: number, v: number) =>
+    new Promise<void>((resolve) => {
+      map.set(k, v);
+      resolve();
+    });
+  return {
+    name: "promise floor (new Promise per op)",
+    async loop(base, m) {
+      for (let i = base; i < base + m; i++) {
+        if (i & 1) await get(i & MASK);
+        else await set(i & MASK, i);
+      }
+    },
+  };
+}
+
 function writePerCommand(): Api {
   const map = new Map<number, number>();
   const writer = new WritableStream<Cmd>({
@@ -381,6 +400,7 @@ async function mixSection(): Promise<MixRow[]> {
   const apis = [
     rawMap(),
     promiseFloor(),
+    promiseFloorNew(),
     writePerCommand(),
     wardenStore(),
     wardenOwner(),
@@ -424,6 +444,9 @@ async function machineSection(): Promise<MixRow> {
 interface Burst {
   small: number;
   large: number;
+  /** The hand-rolled array-queue actor, for comparison. */
+  actorSmall: number;
+  actorLarge: number;
 }
 
 /** Per-command throughput of bursts: N commands issued in one turn. */
@@ -438,12 +461,29 @@ async function burstSection(): Promise<Burst> {
     }
     return times * size;
   };
+  const actor = new ArrayActor();
+  const actorBurst = (size: number): Work => async (n) => {
+    const times = Math.max(1, Math.round(n / size));
+    for (let t = 0; t < times; t++) {
+      const all: Promise<unknown>[] = new Array(size);
+      for (let i = 0; i < size; i++) all[i] = actor.call(1, i & MASK, i);
+      await Promise.all(all);
+    }
+    return times * size;
+  };
   const r = await measure([
     ["1k", burst(1_000)],
     ["100k", burst(100_000)],
+    ["actor 1k", actorBurst(1_000)],
+    ["actor 100k", actorBurst(100_000)],
   ], 100_000);
   await store.close();
-  return { small: r.get("1k")!, large: r.get("100k")! };
+  return {
+    small: r.get("1k")!,
+    large: r.get("100k")!,
+    actorSmall: r.get("actor 1k")!,
+    actorLarge: r.get("actor 100k")!,
+  };
 }
 
 interface Heap {
@@ -640,7 +680,9 @@ async function main(): Promise<void> {
         fmt(burst.small)
       } cmds/s, 100k burst ${fmt(burst.large)} cmds/s (${
         x(burst.large, burst.small)
-      })`,
+      }); hand-rolled actor: ${fmt(burst.actorSmall)}, ${
+        fmt(burst.actorLarge)
+      } (${x(burst.actorLarge, burst.actorSmall)})`,
     );
   }
 
