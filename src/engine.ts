@@ -31,6 +31,12 @@ const STOPPED = 2;
 
 const noop = (): void => {};
 
+/** The last promise's `resolve`, as handed to the shared executor. */
+let captured: (value: unknown) => void = noop;
+const capture = (resolve: (value: unknown) => void): void => {
+  captured = resolve;
+};
+
 
 /**
  * The owner's engine: the one `WritableStream` whose sink is the only code
@@ -170,11 +176,11 @@ export class Engine {
     args: readonly unknown[],
     options: CommandOptions | undefined,
   ): Promise<unknown> {
-    let command!: Command;
-    // No reject kept: the command rejects through resolve (less memory).
-    const promise = new Promise<unknown>((resolve) => {
-      command = new Command(op, args, VALUE, options?.signal, resolve);
-    });
+    // One shared executor, no closure per call; no reject kept: the
+    // command rejects through resolve (less memory, less garbage).
+    const promise = new Promise<unknown>(capture);
+    const command = new Command(op, args, VALUE, options?.signal, captured);
+    captured = noop;
     this.submit(command, options?.timeout);
     return promise;
   }
