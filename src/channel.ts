@@ -105,7 +105,10 @@ export class ClientLink {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     port1.addEventListener("message", this.#onPort);
-    port1.addEventListener("close", () => this.#lose("the serving side went away"));
+    port1.addEventListener(
+      "close",
+      () => this.#lose("the serving side went away"),
+    );
     port1.start();
     post(port2);
   }
@@ -180,7 +183,9 @@ export class ClientLink {
     }
   };
 
-  async #read(reader: ReadableStreamDefaultReader<ServerMessage[]>): Promise<void> {
+  async #read(
+    reader: ReadableStreamDefaultReader<ServerMessage[]>,
+  ): Promise<void> {
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -263,6 +268,8 @@ export class ClientLink {
 
 /** Options of the server's end of a channel. */
 export interface ServerLinkOptions {
+  /** Transfer streams (the runtime can), or use the port alone. */
+  streams: boolean;
   window: number;
   heartbeat: number;
   clock: Clock;
@@ -303,7 +310,7 @@ export class ServerLink {
     port.addEventListener("message", this.#onPort);
     port.addEventListener("close", () => this.#lose());
     port.start();
-    if (canTransferStreams()) {
+    if (options.streams) {
       this.#mode = "stream";
       const commands = new WritableStream<ClientMessage[]>({
         start: (controller) => {

@@ -6,13 +6,7 @@ import { type Endpoint, post, serviceName } from "./endpoint.ts";
 import { ClosedError, TimeoutError } from "./errors.ts";
 import type { Machine } from "./machine.ts";
 import type { MachineSnapshot, MachineTransition } from "./machine_types.ts";
-import type {
-  ArgsOf,
-  ItemOf,
-  Owner,
-  ReplyOf,
-  StreamOps,
-} from "./owner.ts";
+import type { ArgsOf, ItemOf, Owner, ReplyOf, StreamOps } from "./owner.ts";
 import type { Store } from "./store.ts";
 import { positiveInteger, timeoutValue } from "./validate.ts";
 import { mergeCommandOptions } from "./with.ts";
@@ -224,8 +218,7 @@ export interface RemoteMachine<S extends string, E extends string, Ctx>
  * type Counts = Remote<Store<string, number>>; // RemoteStore<string, number>
  * ```
  */
-export type Remote<T> = T extends Owner<infer _S, infer H>
-  ? RemoteOwner<H>
+export type Remote<T> = T extends Owner<infer _S, infer H> ? RemoteOwner<H>
   : T extends Store<infer K, infer V> ? RemoteStore<K, V>
   : T extends Machine<infer S extends string, infer E extends string, infer Ctx>
     ? RemoteMachine<S, E, Ctx>
@@ -680,7 +673,10 @@ class Client {
     return this.#call("snapshot", []);
   }
   can(event: unknown, payload?: unknown): Promise<unknown> {
-    return this.#call("can", payload === undefined ? [event] : [event, payload]);
+    return this.#call(
+      "can",
+      payload === undefined ? [event] : [event, payload],
+    );
   }
 
   // Every handle

@@ -19,8 +19,8 @@ import {
 } from "../mod.ts";
 import { collect, deferred, manualClock, nextMacrotask } from "./_helpers.ts";
 import {
-  type CounterState,
   counterHandlers,
+  type CounterState,
   type Note,
 } from "./fixtures/worker_types.ts";
 
@@ -38,7 +38,11 @@ const fixture = new URL("./fixtures/worker_client.ts", import.meta.url);
 
 async function spawn(): Promise<Spawned> {
   const inbox: Note[] = [];
-  const waiting: { type: string; resolve(note: Note): void; reject(e: unknown): void }[] = [];
+  const waiting: {
+    type: string;
+    resolve(note: Note): void;
+    reject(e: unknown): void;
+  }[] = [];
   let failure: unknown = undefined;
   const receive = (data: unknown) => {
     const note = data as Note;
@@ -88,7 +92,9 @@ async function spawn(): Promise<Spawned> {
   const { Worker: NodeWorker } = await import("node:worker_threads");
   const tsx = import.meta.resolve("tsx/esm/api");
   const worker = new NodeWorker(
-    `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${
+    `import(${
+      JSON.stringify(tsx)
+    }).then((tsx) => { tsx.register(); return import(${
       JSON.stringify(fixture.href)
     }); });`,
     { eval: true },
@@ -109,29 +115,43 @@ async function spawnMany(n: number): Promise<Spawned[]> {
   return await Promise.all(Array.from({ length: n }, () => spawn()));
 }
 
-test("serve()/connect(): 4 workers × 10,000 ask(\"incr\") on one served Owner end at exactly 40,000", async () => {
-  const owner = new Owner<CounterState, typeof counterHandlers>(
-    { n: 0 },
-    counterHandlers,
+for (const transport of ["auto", "port"] as const) {
+  test(
+    `serve()/connect(): 4 workers × 10,000 ask("incr") on one served Owner end at exactly 40,000${
+      transport === "auto" ? "" : " [port transport]"
+    }`,
+    async () => {
+      const owner = new Owner<CounterState, typeof counterHandlers>(
+        { n: 0 },
+        counterHandlers,
+      );
+      const workers = await spawnMany(4);
+      const servings = workers.map((w) =>
+        serve(owner, w.endpoint, { name: "counter", transport })
+      );
+      try {
+        for (const w of workers) {
+          w.post({ type: "incr", n: 10_000, concurrency: 500 });
+        }
+        const reports = await Promise.all(workers.map((w) => w.next("incr")));
+        assert.equal(await owner.ask("get"), 40_000);
+        // Every reply was a distinct count: 1 + 2 + … + 40,000 in total.
+        assert.deepEqual(reports.map((r) => r.count), [
+          10_000,
+          10_000,
+          10_000,
+          10_000,
+        ]);
+        const sum = reports.reduce((total, r) => total + (r.sum as number), 0);
+        assert.equal(sum, (40_000 * 40_001) / 2);
+      } finally {
+        for (const s of servings) s.close();
+        await Promise.all(workers.map((w) => w.terminate()));
+        await owner.close();
+      }
+    },
   );
-  const workers = await spawnMany(4);
-  const servings = workers.map((w) =>
-    serve(owner, w.endpoint, { name: "counter" })
-  );
-  try {
-    for (const w of workers) w.post({ type: "incr", n: 10_000, concurrency: 500 });
-    const reports = await Promise.all(workers.map((w) => w.next("incr")));
-    assert.equal(await owner.ask("get"), 40_000);
-    // Every reply was a distinct count: 1 + 2 + … + 40,000 in total.
-    assert.deepEqual(reports.map((r) => r.count), [10_000, 10_000, 10_000, 10_000]);
-    const sum = reports.reduce((total, r) => total + (r.sum as number), 0);
-    assert.equal(sum, (40_000 * 40_001) / 2);
-  } finally {
-    for (const s of servings) s.close();
-    await Promise.all(workers.map((w) => w.terminate()));
-    await owner.close();
-  }
-});
+}
 
 test("serve()/connect(): 4 workers × 10,000 set() on one served Store, with get/has/entries and watch across threads", async () => {
   const store = new Store<string, number>();
@@ -180,8 +200,14 @@ test("serve(): a terminated client's channel is dropped, its watch and pending c
   // Deno reports no closed port for a terminated worker: the heartbeat
   // finds it (Node and Bun also close the port by themselves).
   const options = { heartbeat: 1_000, clock };
-  const counterServing = serve(owner, worker.endpoint, { ...options, name: "counter" });
-  const storeServing = serve(store, worker.endpoint, { ...options, name: "store" });
+  const counterServing = serve(owner, worker.endpoint, {
+    ...options,
+    name: "counter",
+  });
+  const storeServing = serve(store, worker.endpoint, {
+    ...options,
+    name: "store",
+  });
   try {
     worker.post({ type: "linger" });
     await worker.next("lingering");
@@ -237,7 +263,10 @@ test("Serving.close() ends every client's pending commands with ClosedError; the
       assert.equal(r.class, "ClosedError");
       assert.deepEqual(r.command, { op: "incr", args: [] });
     }
-    assert.equal((report.later as Record<string, unknown>).class, "ClosedError");
+    assert.equal(
+      (report.later as Record<string, unknown>).class,
+      "ClosedError",
+    );
     assert.equal(serving.clients, 0);
     gate.resolve();
     // The queued commands still ran on the owner; it serves on.
@@ -294,7 +323,11 @@ test("Owner.abort() in the serving thread rejects a remote client's queued comma
 // values that cannot cross, cancellation, streams. (Node and Deno carry it
 // over transferred streams, Bun over the port with a credit window.)
 
-function channel(): { server: MessagePort; client: MessagePort; close(): void } {
+function channel(): {
+  server: MessagePort;
+  client: MessagePort;
+  close(): void;
+} {
   const { port1, port2 } = new MessageChannel();
   return {
     server: port1,
@@ -313,311 +346,410 @@ class PaymentError extends Error {
   }
 }
 
-test("connect(): errors cross as the same class, message and data fields", async () => {
-  const clock = manualClock();
-  const gate = deferred();
-  const owner = new Owner({ n: 0 }, {
-    range: (_s, n: number) => {
-      if (n < 0) throw new RangeError(`Cannot count to ${n}`);
-      return n;
-    },
-    pay: () => {
-      throw new PaymentError("card declined");
-    },
-    raw: () => {
-      throw "a string"; // not an Error
-    },
-    slow: () => gate.promise,
-  }, { timeout: 50, clock });
-  const ends = channel();
-  const serving = serve(owner, ends.server);
-  const remote = connect<typeof owner>(ends.client);
-  try {
-    await assert.rejects(remote.ask("range", -1), (e) => {
-      assert.ok(e instanceof RangeError);
-      assert.equal(e.message, "Cannot count to -1");
-      return true;
-    });
-    const unknown = await (remote as unknown as RemoteOwner<Record<string, () => void>>)
-      .ask("nope").catch((e) => e);
-    assert.ok(unknown instanceof TypeError);
-    assert.match(unknown.message, /^Cannot run "nope": no handler by that name/);
-    const custom = await remote.ask("pay").catch((e) => e);
-    assert.ok(custom instanceof Error);
-    assert.equal(custom.name, "PaymentError");
-    assert.equal(custom.message, "card declined");
-    assert.equal(await remote.ask("raw").catch((e) => e), "a string");
-    const timing = remote.ask("slow").catch((e) => e);
-    await flushUntil(() => clock.pending() > 0);
-    clock.advance(50);
-    const timeout = await timing;
-    assert.ok(timeout instanceof TimeoutError);
-    assert.equal(timeout.timeout, 50);
-    assert.deepEqual(timeout.command, { op: "slow", args: [] });
-    assert.equal(timeout.message, 'Command "slow" timed out after 50 ms');
-    gate.resolve();
-  } finally {
-    await remote.close();
-    serving.close();
-    ends.close();
-    await owner.close();
-  }
-});
+// Each runs on both transports: "auto" (transferred streams on Node and
+// Deno, the port on Bun) and "port" (the port with a credit window).
+for (const transport of ["auto", "port"] as const) {
+  const suffix = transport === "auto" ? "" : " [port transport]";
 
-test("RemoteMachine: send/state/can/snapshot/watch across; TransitionError keeps from and event", async () => {
-  const machine = new Machine({
-    initial: "idle",
-    states: {
-      idle: { on: { send: "inflight" } },
-      inflight: { on: { done: "idle" } },
-    },
-  });
-  const b = channel();
-  const serving = serve(machine, b.server);
-  const remoteMachine = connect<typeof machine>(b.client);
-  try {
-    assert.equal(await remoteMachine.send("send"), "inflight");
-    const refused = await remoteMachine.send("send").catch((e) => e);
-    assert.ok(refused instanceof TransitionError);
-    assert.equal(refused.from, "inflight");
-    assert.equal(refused.event, "send");
-    assert.equal(
-      refused.message,
-      'Cannot send "send" in state "inflight": no transition for this event',
-    );
-    assert.equal(await remoteMachine.state(), "inflight");
-    assert.equal(await remoteMachine.can("done"), true);
-    const changes = remoteMachine.watch();
-    assert.equal(await remoteMachine.send("done"), "idle");
-    assert.deepEqual(await remoteMachine.snapshot(), {
-      state: "idle",
-      context: undefined,
-    });
-    await machine.close();
-    // The watch ends cleanly when the machine closes; the channel then ends.
-    assert.deepEqual(await collect(changes), [
-      { from: "inflight", event: "done", to: "idle" },
-    ]);
-    await remoteMachine.closed;
-    const late = await remoteMachine.state().catch((e) => e);
-    assert.ok(late instanceof ClosedError);
-    assert.deepEqual(late.command, { op: "state", args: [] });
-  } finally {
-    await remoteMachine.close();
-    serving.close();
-    b.close();
-  }
-});
-
-test("RemoteStore.update() rejects with a TypeError: a function cannot cross a thread", async () => {
-  const store = new Store<string, number>([["a", 1]]);
-  const ends = channel();
-  const serving = serve(store, ends.server);
-  const remote = connect<typeof store>(ends.client);
-  try {
-    // @ts-expect-error update(key, fn) is not part of a remote Store's type
-    const error = await remote.update("a", (n: number) => n + 1).catch((e) => e);
-    assert.ok(error instanceof TypeError);
-    assert.match(error.message, /^Cannot update across threads: fn cannot be sent to another thread/);
-    assert.equal(await store.get("a"), 1);
-  } finally {
-    await remote.close();
-    serving.close();
-    ends.close();
-    await store.close();
-  }
-});
-
-test("connect(): an argument or reply that cannot be cloned fails that command only, with DataCloneError", async () => {
-  const owner = new Owner({ n: 0 }, {
-    incr: (s) => ++s.n,
-    echo: (_s, value: unknown) => value,
-    fn: () => () => 1,
-  });
-  const ends = channel();
-  const serving = serve(owner, ends.server);
-  const remote = connect<typeof owner>(ends.client);
-  try {
-    const sent = await remote.ask("echo", () => 1).catch((e) => e) as Error;
-    assert.equal(sent.name, "DataCloneError");
-    assert.match(sent.message, /^Cannot send the arguments of "echo" to another thread/);
-    const back = await remote.ask("fn").catch((e) => e);
-    assert.equal(back.name, "DataCloneError");
-    assert.match(back.message, /^Cannot send the reply of "fn" to another thread/);
-    assert.deepEqual(await remote.ask("echo", { a: [1, new Map([[1, 2]])] }), {
-      a: [1, new Map([[1, 2]])],
-    });
-    assert.equal(await remote.ask("incr"), 1); // the channel is fine
-  } finally {
-    await remote.close();
-    serving.close();
-    ends.close();
-    await owner.close();
-  }
-});
-
-test("RemoteBase.with({ signal }): an aborted remote command rejects with the reason and never runs", async () => {
-  const gate = deferred();
-  const started = deferred();
-  const owner = new Owner({ n: 0 }, {
-    hang: () => {
-      started.resolve();
-      return gate.promise;
-    },
-    incr: (s) => ++s.n,
-    get: (s) => s.n,
-  });
-  // Serve through a spy, to see the abort arrive on the serving side.
-  const signals: AbortSignal[] = [];
-  const writer = owner.writable.getWriter();
-  const spy = new WritableStream<Envelope>({
-    write(envelope) {
-      if (envelope.signal) signals.push(envelope.signal);
-      return writer.write(envelope);
-    },
-  });
-  const ends = channel();
-  const serving = serve({ writable: spy, closed: owner.closed }, ends.server);
-  const remote = connect<typeof owner>(ends.client);
-  try {
-    const hanging = remote.ask("hang");
-    await started.promise;
-    const controller = new AbortController();
-    const queued = remote.with({ signal: controller.signal }).ask("incr");
-    await flushUntil(() => signals.length === 1); // queued at the owner
-    controller.abort(new Error("changed my mind"));
-    await assert.rejects(queued, { message: "changed my mind" }); // at once
-    await flushUntil(() => signals[0].aborted); // the cancel arrived
-    assert.equal(signals[0].aborted, true);
-    gate.resolve();
-    await hanging;
-    assert.equal(await remote.ask("get"), 0); // the aborted incr never ran
-    const already = await remote.with({ signal: AbortSignal.abort("no") })
-      .ask("incr").catch((e) => e);
-    assert.equal(already, "no");
-  } finally {
-    await remote.close();
-    serving.close();
-    ends.close();
-    await owner.close();
-  }
-});
-
-test("RemoteBase.with({ timeout }): a remote command past its time limit rejects with TimeoutError", async () => {
-  const gate = deferred();
-  const owner = new Owner({}, { hang: () => gate.promise });
-  const clock = manualClock();
-  const ends = channel();
-  const serving = serve(owner, ends.server);
-  const remote = connect<typeof owner>(ends.client, { clock });
-  try {
-    const late = remote.with({ timeout: 20 }).ask("hang").catch((e) => e);
-    assert.equal(clock.pending(), 1);
-    clock.advance(20);
-    const error = await late;
-    assert.ok(error instanceof TimeoutError);
-    assert.equal(error.timeout, 20);
-    assert.deepEqual(error.command, { op: "hang", args: [] });
-    assert.equal(clock.pending(), 0);
-    gate.resolve();
-  } finally {
-    await remote.close();
-    serving.close();
-    ends.close();
-    await owner.close();
-  }
-});
-
-test("RemoteStore.watch(): a reader that falls behind overflows on the owner's side, with OverflowError", async () => {
-  const store = new Store<string, number>([], { watchBuffer: 4 });
-  const ends = channel();
-  const serving = serve(store, ends.server);
-  const remote = connect<typeof store>(ends.client, { readAhead: 2 });
-  try {
-    const reader = remote.watch("k").getReader();
-    assert.equal((await reader.read()).value, undefined); // subscribed
-    for (let i = 1; i <= 20; i++) await store.set("k", i);
-    const seen: (number | undefined)[] = [];
-    const error = await (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        seen.push(value);
+  test(
+    "connect(): 1,000 concurrent commands run once each, in the order sent, through a window of 2" +
+      suffix,
+    async () => {
+      const owner = new Owner({ seen: [] as number[] }, {
+        add: (s, i: number) => s.seen.push(i),
+        seen: (s) => s.seen,
+      });
+      const ends = channel();
+      const serving = serve(owner, ends.server, { transport, window: 2 });
+      const remote = connect<typeof owner>(ends.client);
+      try {
+        const sent = Array.from({ length: 1_000 }, (_, i) => i);
+        const replies = await Promise.all(
+          sent.map((i) => remote.ask("add", i)),
+        );
+        assert.deepEqual(replies, sent.map((i) => i + 1));
+        assert.deepEqual(await owner.ask("seen"), sent);
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+        await owner.close();
       }
-    })().catch((e) => e);
-    assert.ok(error instanceof OverflowError);
-    assert.equal(error.limit, 4);
-    // Never more than the read-ahead plus the owner's buffer got through.
-    assert.ok(seen.length <= 2 + 4, `saw ${seen.length}`);
-    assert.deepEqual(seen, seen.slice().sort((x, y) => x! - y!));
-    assert.equal(await remote.get("k"), 20);
-  } finally {
-    await remote.close();
-    serving.close();
-    ends.close();
-    await store.close();
-  }
-});
+    },
+  );
 
-test("RemoteOwner.stream(): items arrive in order at the reader's pace; cancelling ends it on the owner's side", async () => {
-  const owner = new Owner({ items: Array.from({ length: 5_000 }, (_, i) => i) }, {
-    all: (s) => s.items,
-  });
-  const ends = channel();
-  const serving = serve(owner, ends.server);
-  const remote = connect<typeof owner>(ends.client, { readAhead: 16 });
-  try {
-    const all = await collect(remote.stream("all"));
-    assert.equal(all.length, 5_000);
-    assert.deepEqual(all.slice(0, 3), [0, 1, 2]);
-    assert.equal(all[4_999], 4_999);
-    const reader = remote.stream("all").getReader();
-    assert.equal((await reader.read()).value, 0);
-    await reader.cancel();
-    // With no stream left open, the channel ends as soon as the owner does.
-    await owner.close();
-    await remote.closed;
-    const late = await remote.ask("all").catch((e) => e);
-    assert.ok(late instanceof ClosedError);
-  } finally {
-    await remote.close();
-    serving.close();
-    ends.close();
-  }
-});
+  test(
+    "connect(): errors cross as the same class, message and data fields" +
+      suffix,
+    async () => {
+      const clock = manualClock();
+      const gate = deferred();
+      const owner = new Owner({ n: 0 }, {
+        range: (_s, n: number) => {
+          if (n < 0) throw new RangeError(`Cannot count to ${n}`);
+          return n;
+        },
+        pay: () => {
+          throw new PaymentError("card declined");
+        },
+        raw: () => {
+          throw "a string"; // not an Error
+        },
+        slow: () => gate.promise,
+      }, { timeout: 50, clock });
+      const ends = channel();
+      const serving = serve(owner, ends.server, { transport });
+      const remote = connect<typeof owner>(ends.client);
+      try {
+        await assert.rejects(remote.ask("range", -1), (e) => {
+          assert.ok(e instanceof RangeError);
+          assert.equal(e.message, "Cannot count to -1");
+          return true;
+        });
+        const unknown =
+          await (remote as unknown as RemoteOwner<Record<string, () => void>>)
+            .ask("nope").catch((e) => e);
+        assert.ok(unknown instanceof TypeError);
+        assert.match(
+          unknown.message,
+          /^Cannot run "nope": no handler by that name/,
+        );
+        const custom = await remote.ask("pay").catch((e) => e);
+        assert.ok(custom instanceof Error);
+        assert.equal(custom.name, "PaymentError");
+        assert.equal(custom.message, "card declined");
+        assert.equal(await remote.ask("raw").catch((e) => e), "a string");
+        const timing = remote.ask("slow").catch((e) => e);
+        await flushUntil(() => clock.pending() > 0);
+        clock.advance(50);
+        const timeout = await timing;
+        assert.ok(timeout instanceof TimeoutError);
+        assert.equal(timeout.timeout, 50);
+        assert.deepEqual(timeout.command, { op: "slow", args: [] });
+        assert.equal(timeout.message, 'Command "slow" timed out after 50 ms');
+        gate.resolve();
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+        await owner.close();
+      }
+    },
+  );
 
-test("RemoteBase.close(): pending commands reject with ClosedError; the served owner is not affected", async () => {
-  const gate = deferred();
-  const owner = new Owner({ n: 0 }, {
-    hang: () => gate.promise,
-    incr: (s) => ++s.n,
-  });
-  const ends = channel();
-  const serving = serve(owner, ends.server);
-  const remote = connect<typeof owner>(ends.client);
-  try {
-    const pending = remote.ask("hang").catch((e) => e);
-    await remote.close();
-    const error = await pending;
-    assert.ok(error instanceof ClosedError);
-    assert.equal(error.message, 'Cannot run "hang": the connection is closed');
-    assert.deepEqual(error.command, { op: "hang", args: [] });
-    await assert.rejects(remote.ask("incr"), ClosedError);
-    gate.resolve();
-    assert.equal(await owner.ask("incr"), 1);
-  } finally {
-    serving.close();
-    ends.close();
-    await owner.close();
-  }
-});
+  test(
+    "RemoteMachine: send/state/can/snapshot/watch across; TransitionError keeps from and event" +
+      suffix,
+    async () => {
+      const machine = new Machine({
+        initial: "idle",
+        states: {
+          idle: { on: { send: "inflight" } },
+          inflight: { on: { done: "idle" } },
+        },
+      });
+      const b = channel();
+      const serving = serve(machine, b.server, { transport });
+      const remoteMachine = connect<typeof machine>(b.client);
+      try {
+        assert.equal(await remoteMachine.send("send"), "inflight");
+        const refused = await remoteMachine.send("send").catch((e) => e);
+        assert.ok(refused instanceof TransitionError);
+        assert.equal(refused.from, "inflight");
+        assert.equal(refused.event, "send");
+        assert.equal(
+          refused.message,
+          'Cannot send "send" in state "inflight": no transition for this event',
+        );
+        assert.equal(await remoteMachine.state(), "inflight");
+        assert.equal(await remoteMachine.can("done"), true);
+        const changes = remoteMachine.watch();
+        assert.equal(await remoteMachine.send("done"), "idle");
+        assert.deepEqual(await remoteMachine.snapshot(), {
+          state: "idle",
+          context: undefined,
+        });
+        await machine.close();
+        // The watch ends cleanly when the machine closes; the channel then ends.
+        assert.deepEqual(await collect(changes), [
+          { from: "inflight", event: "done", to: "idle" },
+        ]);
+        await remoteMachine.closed;
+        const late = await remoteMachine.state().catch((e) => e);
+        assert.ok(late instanceof ClosedError);
+        assert.deepEqual(late.command, { op: "state", args: [] });
+      } finally {
+        await remoteMachine.close();
+        serving.close();
+        b.close();
+      }
+    },
+  );
+
+  test(
+    "RemoteStore.update() rejects with a TypeError: a function cannot cross a thread" +
+      suffix,
+    async () => {
+      const store = new Store<string, number>([["a", 1]]);
+      const ends = channel();
+      const serving = serve(store, ends.server, { transport });
+      const remote = connect<typeof store>(ends.client);
+      try {
+        // @ts-expect-error update(key, fn) is not part of a remote Store's type
+        const pending = remote.update("a", (n: number) => n + 1);
+        const error = await pending.catch((e: unknown) => e);
+        assert.ok(error instanceof TypeError);
+        assert.match(
+          error.message,
+          /^Cannot update across threads: fn cannot be sent to another thread/,
+        );
+        assert.equal(await store.get("a"), 1);
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+        await store.close();
+      }
+    },
+  );
+
+  test(
+    "connect(): an argument or reply that cannot be cloned fails that command only, with DataCloneError" +
+      suffix,
+    async () => {
+      const owner = new Owner({ n: 0 }, {
+        incr: (s) => ++s.n,
+        echo: (_s, value: unknown) => value,
+        fn: () => () => 1,
+      });
+      const ends = channel();
+      const serving = serve(owner, ends.server, { transport });
+      const remote = connect<typeof owner>(ends.client);
+      try {
+        const sent = await remote.ask("echo", () => 1).catch((e) => e) as Error;
+        assert.equal(sent.name, "DataCloneError");
+        assert.match(
+          sent.message,
+          /^Cannot send the arguments of "echo" to another thread/,
+        );
+        const back = await remote.ask("fn").catch((e) => e);
+        assert.equal(back.name, "DataCloneError");
+        assert.match(
+          back.message,
+          /^Cannot send the reply of "fn" to another thread/,
+        );
+        assert.deepEqual(
+          await remote.ask("echo", { a: [1, new Map([[1, 2]])] }),
+          {
+            a: [1, new Map([[1, 2]])],
+          },
+        );
+        assert.equal(await remote.ask("incr"), 1); // the channel is fine
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+        await owner.close();
+      }
+    },
+  );
+
+  test(
+    "RemoteBase.with({ signal }): an aborted remote command rejects with the reason and never runs" +
+      suffix,
+    async () => {
+      const gate = deferred();
+      const started = deferred();
+      const owner = new Owner({ n: 0 }, {
+        hang: () => {
+          started.resolve();
+          return gate.promise;
+        },
+        incr: (s) => ++s.n,
+        get: (s) => s.n,
+      });
+      // Serve through a spy, to see the abort arrive on the serving side.
+      const signals: AbortSignal[] = [];
+      const writer = owner.writable.getWriter();
+      const spy = new WritableStream<Envelope>({
+        write(envelope) {
+          if (envelope.signal) signals.push(envelope.signal);
+          return writer.write(envelope);
+        },
+      });
+      const ends = channel();
+      const serving = serve(
+        { writable: spy, closed: owner.closed },
+        ends.server,
+        { transport },
+      );
+      const remote = connect<typeof owner>(ends.client);
+      try {
+        const hanging = remote.ask("hang");
+        await started.promise;
+        const controller = new AbortController();
+        const queued = remote.with({ signal: controller.signal }).ask("incr");
+        await flushUntil(() => signals.length === 1); // queued at the owner
+        controller.abort(new Error("changed my mind"));
+        await assert.rejects(queued, { message: "changed my mind" }); // at once
+        await flushUntil(() => signals[0].aborted); // the cancel arrived
+        assert.equal(signals[0].aborted, true);
+        gate.resolve();
+        await hanging;
+        assert.equal(await remote.ask("get"), 0); // the aborted incr never ran
+        const already = await remote.with({ signal: AbortSignal.abort("no") })
+          .ask("incr").catch((e) => e);
+        assert.equal(already, "no");
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+        await owner.close();
+      }
+    },
+  );
+
+  test(
+    "RemoteBase.with({ timeout }): a remote command past its time limit rejects with TimeoutError" +
+      suffix,
+    async () => {
+      const gate = deferred();
+      const owner = new Owner({}, { hang: () => gate.promise });
+      const clock = manualClock();
+      const ends = channel();
+      const serving = serve(owner, ends.server, { transport });
+      const remote = connect<typeof owner>(ends.client, { clock });
+      try {
+        const late = remote.with({ timeout: 20 }).ask("hang").catch((e) => e);
+        assert.equal(clock.pending(), 1);
+        clock.advance(20);
+        const error = await late;
+        assert.ok(error instanceof TimeoutError);
+        assert.equal(error.timeout, 20);
+        assert.deepEqual(error.command, { op: "hang", args: [] });
+        assert.equal(clock.pending(), 0);
+        gate.resolve();
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+        await owner.close();
+      }
+    },
+  );
+
+  test(
+    "RemoteStore.watch(): a reader that falls behind overflows on the owner's side, with OverflowError" +
+      suffix,
+    async () => {
+      const store = new Store<string, number>([], { watchBuffer: 4 });
+      const ends = channel();
+      const serving = serve(store, ends.server, { transport });
+      const remote = connect<typeof store>(ends.client, { readAhead: 2 });
+      try {
+        const reader = remote.watch("k").getReader();
+        assert.equal((await reader.read()).value, undefined); // subscribed
+        for (let i = 1; i <= 20; i++) await store.set("k", i);
+        const seen: (number | undefined)[] = [];
+        const error = await (async () => {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return undefined;
+            seen.push(value);
+          }
+        })().catch((e) => e);
+        assert.ok(error instanceof OverflowError);
+        assert.equal(error.limit, 4);
+        // Never more than the read-ahead plus the owner's buffer got through.
+        assert.ok(seen.length <= 2 + 4, `saw ${seen.length}`);
+        assert.deepEqual(seen, seen.slice().sort((x, y) => x! - y!));
+        assert.equal(await remote.get("k"), 20);
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+        await store.close();
+      }
+    },
+  );
+
+  test(
+    "RemoteOwner.stream(): items arrive in order at the reader's pace; cancelling ends it on the owner's side" +
+      suffix,
+    async () => {
+      const owner = new Owner({
+        items: Array.from({ length: 5_000 }, (_, i) => i),
+      }, {
+        all: (s) => s.items,
+      });
+      const ends = channel();
+      const serving = serve(owner, ends.server, { transport });
+      const remote = connect<typeof owner>(ends.client, { readAhead: 16 });
+      try {
+        const all = await collect(remote.stream("all"));
+        assert.equal(all.length, 5_000);
+        assert.deepEqual(all.slice(0, 3), [0, 1, 2]);
+        assert.equal(all[4_999], 4_999);
+        const reader = remote.stream("all").getReader();
+        assert.equal((await reader.read()).value, 0);
+        await reader.cancel();
+        // With no stream left open, the channel ends as soon as the owner does.
+        await owner.close();
+        await remote.closed;
+        const late = await remote.ask("all").catch((e) => e);
+        assert.ok(late instanceof ClosedError);
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+      }
+    },
+  );
+
+  test(
+    "RemoteBase.close(): pending commands reject with ClosedError; the served owner is not affected" +
+      suffix,
+    async () => {
+      const gate = deferred();
+      const owner = new Owner({ n: 0 }, {
+        hang: () => gate.promise,
+        incr: (s) => ++s.n,
+      });
+      const ends = channel();
+      const serving = serve(owner, ends.server, { transport });
+      const remote = connect<typeof owner>(ends.client);
+      try {
+        const pending = remote.ask("hang").catch((e) => e);
+        await remote.close();
+        const error = await pending;
+        assert.ok(error instanceof ClosedError);
+        assert.equal(
+          error.message,
+          'Cannot run "hang": the connection is closed',
+        );
+        assert.deepEqual(error.command, { op: "hang", args: [] });
+        await assert.rejects(remote.ask("incr"), ClosedError);
+        gate.resolve();
+        assert.equal(await owner.ask("incr"), 1);
+      } finally {
+        serving.close();
+        ends.close();
+        await owner.close();
+      }
+    },
+  );
+}
 
 test("serve()/connect(): bad arguments are refused with a TypeError or RangeError", () => {
   const { port1, port2 } = new MessageChannel();
   const owner = new Owner({}, {});
   assert.throws(
     () => serve({} as unknown as Owner<object, Record<string, never>>, port1),
-    { name: "TypeError", message: /^Cannot serve: target must be an Owner, Store or Machine, received an object/ },
+    {
+      name: "TypeError",
+      message:
+        /^Cannot serve: target must be an Owner, Store or Machine, received an object/,
+    },
   );
   assert.throws(() => serve(owner, {} as unknown as Endpoint), TypeError);
   assert.throws(() => serve(owner, port1, { window: 0 }), RangeError);
@@ -626,7 +758,10 @@ test("serve()/connect(): bad arguments are refused with a TypeError or RangeErro
     message: /^Cannot connect: endpoint must have postMessage/,
   });
   assert.throws(() => connect(port2, { readAhead: -1 }), RangeError);
-  assert.throws(() => connect(port2, { name: 1 as unknown as string }), TypeError);
+  assert.throws(
+    () => connect(port2, { name: 1 as unknown as string }),
+    TypeError,
+  );
   port1.close();
   port2.close();
 });
