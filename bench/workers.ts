@@ -4,9 +4,12 @@
  * commands in flight; plus one worker sending them one at a time (the round
  * trip). Prints ops/s per case; the median of a few runs.
  *
- *   npx tsx bench/workers.ts
- *   deno run -A bench/workers.ts
+ *   npx tsx bench/workers.ts [--port]
+ *   deno run -A bench/workers.ts [--port]
  *   bun bench/workers.ts
+ *
+ * `--port` serves with `transport: "port"` (the MessagePort with a credit
+ * window) where streams could be transferred.
  *
  * The file is its own worker script.
  */
@@ -145,7 +148,10 @@ async function main(): Promise<void> {
     }`;
   const counter = new Owner({ n: 0 }, handlers);
   const workers = await Promise.all([1, 2, 3, 4].map(() => spawn()));
-  const servings = workers.map((w) => serve(counter, w.endpoint));
+  const port = args().includes("--port");
+  const servings = workers.map((w) =>
+    serve(counter, w.endpoint, { transport: port ? "port" : "auto" })
+  );
   await Promise.all(workers.map((w) => w.next())); // connected
   const cases: [string, Spawned[], Job][] = [
     ["1 worker, 1 in flight (round trip)", workers.slice(0, 1), {
@@ -158,7 +164,11 @@ async function main(): Promise<void> {
     }],
     ["4 workers, 1,000 in flight each", workers, { n: 25_000, window: 1_000 }],
   ];
-  console.log(`warden serve/connect, ${runtime}, transport ${transport()}`);
+  console.log(
+    `warden serve/connect, ${runtime}, transport ${
+      port ? "MessagePort + credit window" : transport()
+    }`,
+  );
   for (const [name, group, job] of cases) {
     await measure(group, counter, {
       n: Math.min(job.n, 1_000),
@@ -175,6 +185,14 @@ async function main(): Promise<void> {
   for (const s of servings) s.close();
   for (const w of workers) w.terminate();
   await counter.close();
+}
+
+function args(): string[] {
+  const g = globalThis as {
+    Deno?: { args: string[] };
+    process?: { argv: string[] };
+  };
+  return g.Deno?.args ?? g.process?.argv ?? [];
 }
 
 function transport(): string {

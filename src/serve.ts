@@ -87,7 +87,8 @@ export interface ServeOptions {
   /**
    * `"auto"`: transferred streams where the runtime can transfer them
    * (detected once), else the `MessagePort` with a credit window. `"port"`:
-   * the port everywhere (measured 20-50% faster on Node 20 and Deno).
+   * the port everywhere (on Node 20 its round trip measured about twice
+   * as fast; `bench/workers.ts --port` compares).
    *
    * @default {"auto"}
    */
