@@ -10,6 +10,8 @@
  * - {@linkcode Store}: an owned `Map` (get/set/update/entries/watch).
  * - {@linkcode Machine}: an owned protocol (states, events, guarded
  *   transitions, state timeouts) that refuses what its table does not allow.
+ * - {@linkcode serve} / {@linkcode connect}: an owner in one thread, its
+ *   typed API in others (Workers), over transferred streams.
  * - Errors: {@linkcode ClosedError}, {@linkcode OverflowError},
  *   {@linkcode TimeoutError}, {@linkcode TransitionError},
  *   {@linkcode ReentrancyError}.
