@@ -19,6 +19,7 @@ import {
 } from "../mod.ts";
 import { collect, deferred, manualClock, nextMacrotask } from "./_helpers.ts";
 import {
+  type Counter,
   counterHandlers,
   type CounterState,
   type Note,
@@ -230,6 +231,31 @@ test("serve(): a terminated client's channel is dropped, its watch and pending c
     storeServing.close();
     await owner.close();
     await store.close();
+  }
+});
+
+test("connect() from the main thread to an owner served in a worker; its close() ends the connection", async () => {
+  const [worker] = await spawnMany(1);
+  try {
+    worker.post({ type: "host" });
+    await worker.next("hosting");
+    const remote = connect<Counter>(worker.endpoint, { name: "hosted" });
+    const replies = await Promise.all(
+      Array.from({ length: 1_000 }, () => remote.ask("incr")),
+    );
+    assert.deepEqual(
+      replies.slice().sort((a, b) => a - b),
+      Array.from({ length: 1_000 }, (_, i) => i + 1),
+    );
+    assert.equal(await remote.ask("get"), 1_000);
+    worker.post({ type: "stop" });
+    await remote.closed; // the owner closed: the channel ended
+    assert.equal((await worker.next("stopped")).n, 0);
+    const late = await remote.ask("incr").catch((e) => e);
+    assert.ok(late instanceof ClosedError);
+    assert.deepEqual(late.command, { op: "incr", args: [] });
+  } finally {
+    await worker.terminate();
   }
 });
 
