@@ -115,7 +115,31 @@ interface Extra {
   reject: ((reason: unknown) => void) | undefined;
   timer: unknown;
   clock: Clock | undefined;
-  onAbort: (() => void) | undefined;
+  /** The signal's set of waiting commands this one is in (see `watch`). */
+  watching: Set<Command> | undefined;
+}
+
+/**
+ * Commands waiting on each signal. One listener per signal rejects them
+ * all: a listener per command costs an `addEventListener` and a
+ * `removeEventListener` each (a `with({ signal })` handle ran 12-23x
+ * slower) and makes runtimes warn about "possible memory leaks" past 10
+ * listeners.
+ */
+const watched = new WeakMap<AbortSignal, Set<Command>>();
+
+function watch(signal: AbortSignal, command: Command): Set<Command> {
+  let commands = watched.get(signal);
+  if (commands === undefined) {
+    const set = commands = new Set();
+    watched.set(signal, set);
+    signal.addEventListener("abort", () => {
+      watched.delete(signal);
+      for (const c of set) c.reject(signal.reason); // each leaves the set
+    }, { once: true });
+  }
+  commands.add(command);
+  return commands;
 }
 
 /**
@@ -172,7 +196,7 @@ export class Command {
         reject,
         timer: undefined,
         clock: undefined,
-        onAbort: undefined,
+        watching: undefined,
       };
   }
 
@@ -208,9 +232,7 @@ export class Command {
         this.reject(signal.reason);
         return false;
       }
-      const onAbort = () => this.reject(signal.reason);
-      this.#extra!.onAbort = onAbort;
-      signal.addEventListener("abort", onAbort, { once: true });
+      this.#extra!.watching = watch(signal, this);
     }
     if (timeout !== undefined && timeout !== Infinity) {
       const extra = this.#extra ??= {
@@ -219,7 +241,7 @@ export class Command {
         reject: undefined,
         timer: undefined,
         clock: undefined,
-        onAbort: undefined,
+        watching: undefined,
       };
       extra.clock = clock;
       extra.timer = clock.setTimeout(() =>
@@ -254,9 +276,9 @@ export class Command {
 
   #settle(extra: Extra): void {
     if (extra.clock) extra.clock.clearTimeout(extra.timer);
-    if (extra.onAbort) {
-      extra.signal!.removeEventListener("abort", extra.onAbort);
-      extra.onAbort = undefined;
+    if (extra.watching !== undefined) {
+      extra.watching.delete(this);
+      extra.watching = undefined;
     }
     // Drop references the caller may hold onto long after.
     if (extra.reject !== undefined) extra.reject = NOOP;
