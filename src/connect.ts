@@ -390,15 +390,38 @@ class Connection {
       incoming.fail(signal.reason);
       return incoming.readable as ReadableStream<T>;
     }
-    if (signal) {
-      const onAbort = () => {
+    const onAbort = () => {
+      if (this.#streams.get(id) !== incoming) return;
+      incoming.fail(signal!.reason);
+      this.cancel(id);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    // The time limit covers the command, as locally: until the stream's
+    // first message (the snapshot taken, the watcher subscribed).
+    const timeout = options?.timeout;
+    let timer: unknown = undefined;
+    if (timeout !== undefined && timeout !== Infinity) {
+      timer = this.clock.setTimeout(() => {
+        timer = undefined;
         if (this.#streams.get(id) !== incoming) return;
-        incoming.fail(signal.reason);
+        incoming.fail(
+          new TimeoutError(`Command "${op}" timed out after ${timeout} ms`, {
+            timeout,
+            command: { op, args },
+          }),
+        );
         this.cancel(id);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      incoming.onEnd = () => signal.removeEventListener("abort", onAbort);
+      }, timeout);
     }
+    const disarm = () => {
+      if (timer !== undefined) this.clock.clearTimeout(timer);
+      timer = undefined;
+    };
+    incoming.onStart = disarm;
+    incoming.onEnd = () => {
+      disarm();
+      signal?.removeEventListener("abort", onAbort);
+    };
     this.#streams.set(id, incoming);
     this.#link.send({ t: kind, id, op, args, credit: this.readAhead });
     return incoming.readable as ReadableStream<T>;
@@ -533,6 +556,9 @@ class Incoming {
   #over = false;
   op = "stream";
   onEnd: (() => void) | undefined = undefined;
+  /** Called at the first message from the serving side. */
+  onStart: (() => void) | undefined = undefined;
+  #started = false;
   readonly readable: ReadableStream<unknown>;
 
   constructor(connection: Connection, id: number, readAhead: number) {
@@ -554,6 +580,7 @@ class Incoming {
 
   push(items: unknown[]): void {
     if (this.#over) return;
+    this.#start();
     this.#outstanding -= items.length;
     for (let i = 0; i < items.length; i++) this.#controller.enqueue(items[i]);
   }
@@ -570,7 +597,17 @@ class Incoming {
     this.#controller.error(reason);
   }
 
+  #start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    const onStart = this.onStart;
+    this.onStart = undefined;
+    onStart?.();
+  }
+
   #finish(): void {
+    this.#started = true;
+    this.onStart = undefined;
     this.#over = true;
     const onEnd = this.onEnd;
     this.onEnd = undefined;

@@ -193,6 +193,11 @@ class Server implements Serving {
         }`,
       );
     }
+    if (target.writable.locked && !writers.has(target)) {
+      throw new TypeError(
+        "Cannot serve: the target's writable is locked (a writer or a pipe holds it); serve() needs to write to it",
+      );
+    }
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
         `Cannot serve: options must be an object, received ${

@@ -640,7 +640,13 @@ for (const transport of ["auto", "port"] as const) {
       suffix,
     async () => {
       const gate = deferred();
-      const owner = new Owner({}, { hang: () => gate.promise });
+      const owner = new Owner({}, {
+        hang: () => gate.promise,
+        list: async () => {
+          await gate.promise;
+          return [1, 2];
+        },
+      });
       const clock = manualClock();
       const ends = channel();
       const serving = serve(owner, ends.server, { transport });
@@ -654,7 +660,21 @@ for (const transport of ["auto", "port"] as const) {
         assert.equal(error.timeout, 20);
         assert.deepEqual(error.command, { op: "hang", args: [] });
         assert.equal(clock.pending(), 0);
+        // A streamed reply: the limit holds until its first message.
+        const stream = remote.with({ timeout: 30 }).stream("list");
+        assert.equal(clock.pending(), 1);
+        clock.advance(30);
+        const streamError = await collect(stream).catch((e) => e);
+        assert.ok(streamError instanceof TimeoutError);
+        assert.equal(streamError.timeout, 30);
+        assert.deepEqual(streamError.command, { op: "list", args: [] });
         gate.resolve();
+        // In time, the timer is disarmed at the first message.
+        assert.deepEqual(
+          await collect(remote.with({ timeout: 30 }).stream("list")),
+          [1, 2],
+        );
+        assert.equal(clock.pending(), 0);
       } finally {
         await remote.close();
         serving.close();
@@ -779,6 +799,12 @@ test("serve()/connect(): bad arguments are refused with a TypeError or RangeErro
   );
   assert.throws(() => serve(owner, {} as unknown as Endpoint), TypeError);
   assert.throws(() => serve(owner, port1, { window: 0 }), RangeError);
+  const locked = new Owner({}, {});
+  locked.writable.getWriter();
+  assert.throws(() => serve(locked, port1), {
+    name: "TypeError",
+    message: /^Cannot serve: the target's writable is locked/,
+  });
   assert.throws(() => connect(null as unknown as Endpoint), {
     name: "TypeError",
     message: /^Cannot connect: endpoint must have postMessage/,
