@@ -753,6 +753,42 @@ for (const transport of ["auto", "port"] as const) {
   );
 
   test(
+    "serve({ heartbeat }): a client that answers stays connected; one that has gone quiet is dropped" +
+      suffix,
+    async () => {
+      const owner = new Owner({ n: 0 }, { incr: (s) => ++s.n });
+      const clock = manualClock();
+      const ends = channel();
+      const serving = serve(owner, ends.server, {
+        transport,
+        heartbeat: 1_000,
+        clock,
+      });
+      const remote = connect<typeof owner>(ends.client);
+      try {
+        assert.equal(await remote.ask("incr"), 1);
+        for (let i = 0; i < 3; i++) {
+          clock.advance(1_000); // probe
+          // The client answers the probe (and any message counts).
+          assert.equal(await remote.ask("incr"), i + 2);
+        }
+        assert.equal(serving.clients, 1);
+        // Two probes with no answer in between (no turn given here to
+        // answer, as from a terminated worker): dropped.
+        clock.advance(1_000);
+        clock.advance(1_000);
+        assert.equal(serving.clients, 0);
+        assert.equal(clock.pending(), 0);
+      } finally {
+        await remote.close();
+        serving.close();
+        ends.close();
+        await owner.close();
+      }
+    },
+  );
+
+  test(
     "RemoteBase.close(): pending commands reject with ClosedError; the served owner is not affected" +
       suffix,
     async () => {
