@@ -113,8 +113,8 @@ interface Extra {
   signal: AbortSignal | undefined;
   /** Undefined: reject through the promise's `resolve` (see `reject()`). */
   reject: ((reason: unknown) => void) | undefined;
-  timer: unknown;
-  clock: Clock | undefined;
+  /** The timer this command shares (see `Deadline`). */
+  deadline: Deadline | undefined;
   /** The signal's set of waiting commands this one is in (see `watch`). */
   watching: Set<Command> | undefined;
 }
@@ -127,6 +127,69 @@ interface Extra {
  * listeners.
  */
 const watched = new WeakMap<AbortSignal, Set<Command>>();
+
+/**
+ * One timer for the commands armed with the same clock and timeout in the
+ * same wave of microtasks: they started together, so they expire together.
+ * A timer per command costs a `setTimeout` and a `clearTimeout` each (a
+ * `timeout` option halved throughput on Node and Bun and cost 13x on
+ * Deno). The group's clock starts with its first command; the others
+ * joined it within the same microtask wave, i.e. at once for a timer.
+ */
+class Deadline {
+  readonly clock: Clock;
+  readonly ms: number;
+  #commands: Command[] = [];
+  #live = 0;
+  #timer: unknown;
+
+  constructor(clock: Clock, ms: number) {
+    this.clock = clock;
+    this.ms = ms;
+    this.#timer = clock.setTimeout(this.#fire, ms);
+  }
+
+  add(command: Command): void {
+    this.#commands.push(command);
+    this.#live++;
+  }
+
+  /** A member settled: the last one out stops the timer. */
+  leave(): void {
+    if (--this.#live > 0) return;
+    this.clock.clearTimeout(this.#timer);
+    this.#commands = [];
+    forget(this);
+  }
+
+  readonly #fire = (): void => {
+    forget(this);
+    const commands = this.#commands;
+    this.#commands = [];
+    for (const command of commands) command.expire(this.ms);
+  };
+}
+
+/** Deadlines still taking members: cleared once per microtask wave. */
+let open: Map<Clock, Map<number, Deadline>> | undefined;
+
+function join(command: Command, clock: Clock, ms: number): Deadline {
+  if (open === undefined) {
+    open = new Map();
+    queueMicrotask(() => (open = undefined));
+  }
+  let byMs = open.get(clock);
+  if (byMs === undefined) open.set(clock, byMs = new Map());
+  let deadline = byMs.get(ms);
+  if (deadline === undefined) byMs.set(ms, deadline = new Deadline(clock, ms));
+  deadline.add(command);
+  return deadline;
+}
+
+function forget(deadline: Deadline): void {
+  const byMs = open?.get(deadline.clock);
+  if (byMs?.get(deadline.ms) === deadline) byMs.delete(deadline.ms);
+}
 
 function watch(signal: AbortSignal, command: Command): Set<Command> {
   let commands = watched.get(signal);
@@ -194,8 +257,7 @@ export class Command {
         kind,
         signal,
         reject,
-        timer: undefined,
-        clock: undefined,
+        deadline: undefined,
         watching: undefined,
       };
   }
@@ -239,20 +301,23 @@ export class Command {
         kind: VALUE,
         signal: undefined,
         reject: undefined,
-        timer: undefined,
-        clock: undefined,
+        deadline: undefined,
         watching: undefined,
       };
-      extra.clock = clock;
-      extra.timer = clock.setTimeout(() =>
-        this.reject(
-          new TimeoutError(
-            `Command "${this.op}" timed out after ${timeout} ms`,
-            { timeout, command: this.info() },
-          ),
-        ), timeout);
+      extra.deadline = join(this, clock, timeout);
     }
     return true;
+  }
+
+  /** Its timeout passed (called by its `Deadline`). */
+  expire(timeout: number): void {
+    if (this.#resolve === NOOP) return;
+    this.reject(
+      new TimeoutError(
+        `Command "${this.op}" timed out after ${timeout} ms`,
+        { timeout, command: this.info() },
+      ),
+    );
   }
 
   resolve(value: unknown): void {
@@ -275,7 +340,10 @@ export class Command {
   }
 
   #settle(extra: Extra): void {
-    if (extra.clock) extra.clock.clearTimeout(extra.timer);
+    if (extra.deadline !== undefined) {
+      extra.deadline.leave();
+      extra.deadline = undefined;
+    }
     if (extra.watching !== undefined) {
       extra.watching.delete(this);
       extra.watching = undefined;
