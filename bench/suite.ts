@@ -248,6 +248,22 @@ function wardenStore(): Api {
   };
 }
 
+function wardenStoreWith(kind: "timeout" | "signal"): Api {
+  const base = new Store<number, number>();
+  const store = kind === "timeout"
+    ? base.with({ timeout: 60_000 })
+    : base.with({ signal: new AbortController().signal });
+  return {
+    name: `warden Store.with({ ${kind} })`,
+    async loop(base, m) {
+      for (let i = base; i < base + m; i++) {
+        if (i & 1) await store.get(i & MASK);
+        else await store.set(i & MASK, i);
+      }
+    },
+  };
+}
+
 function wardenOwner(): Api {
   const owner = new Owner({ map: new Map<number, number>() }, {
     get: (s, k: number) => s.map.get(k),
@@ -403,6 +419,8 @@ async function mixSection(): Promise<MixRow[]> {
     promiseFloorNew(),
     writePerCommand(),
     wardenStore(),
+    wardenStoreWith("timeout"),
+    wardenStoreWith("signal"),
     wardenOwner(),
     arrayActor(),
     asyncMutex(),
