@@ -87,8 +87,8 @@ export interface ServeOptions {
   /**
    * `"auto"`: transferred streams where the runtime can transfer them
    * (detected once), else the `MessagePort` with a credit window. `"port"`:
-   * the port everywhere (on Node 20 its round trip measured about twice
-   * as fast; `bench/workers.ts --port` compares).
+   * the port everywhere (as fast or faster in our runs on Node 20 and
+   * Deno; `bench/workers.ts --port` compares).
    *
    * @default {"auto"}
    */
@@ -301,6 +301,11 @@ class Channel {
   readonly #link: ServerLink;
   readonly #streams = new Map<number, Forward>();
   readonly #aborts = new Map<number, AbortController>();
+  /**
+   * Aborted when the channel ends: this client's commands still queued at
+   * the owner never run (a ClosedError told the client they would not).
+   */
+  readonly #gone = new AbortController();
   #draining = false;
   #done = false;
   /** Value commands sent to the target and not answered yet. */
@@ -353,9 +358,9 @@ class Channel {
     this.#server.drop(this);
     for (const forward of [...this.#streams.values()]) forward.cancel();
     this.#streams.clear();
-    for (const controller of this.#aborts.values()) {
-      controller.abort(new ClosedError("The client went away"));
-    }
+    const gone = new ClosedError("The client's channel ended");
+    this.#gone.abort(gone);
+    for (const controller of this.#aborts.values()) controller.abort(gone);
     this.#aborts.clear();
   }
 
@@ -386,6 +391,7 @@ class Channel {
             op: message.op,
             args: message.args,
             reply: forward.writable,
+            signal: this.#gone.signal,
           }, forward);
           break;
         }
@@ -416,9 +422,9 @@ class Channel {
     args: readonly unknown[],
     cancellable: boolean,
   ): Promise<void> {
-    let signal: AbortSignal | undefined;
+    let signal = this.#gone.signal;
     if (cancellable) {
-      const controller = new AbortController();
+      const controller = new AbortController(); // aborted with #gone too
       this.#aborts.set(id, controller);
       signal = controller.signal;
     }
@@ -426,7 +432,7 @@ class Channel {
     const reply = {
       resolve: (v: unknown) => {
         this.#inFlight--;
-        if (signal) this.#aborts.delete(id);
+        if (cancellable) this.#aborts.delete(id);
         if (canCross(v)) this.send({ t: OK, id, v });
         else {
           this.send({
@@ -438,7 +444,7 @@ class Channel {
       },
       reject: (e: unknown) => {
         this.#inFlight--;
-        if (signal) this.#aborts.delete(id);
+        if (cancellable) this.#aborts.delete(id);
         this.send({ t: FAIL, id, e: toWire(e) });
       },
     };
