@@ -10,8 +10,10 @@
  * - {@linkcode Store}: an owned `Map` (get/set/update/entries/watch).
  * - {@linkcode Machine}: an owned protocol (states, events, guarded
  *   transitions, state timeouts) that refuses what its table does not allow.
- * - {@linkcode serve} / {@linkcode connect}: an owner in one thread, its
- *   typed API in others (Workers), over transferred streams.
+ * - `@warden/core/workers`: `serve` / `connect`, an owner in one thread and
+ *   its typed API in others (Workers), over transferred streams.
+ * - `@warden/core/durable`: the same owners hosted in Cloudflare Durable
+ *   Objects, with durable state.
  * - Errors: {@linkcode ClosedError}, {@linkcode OverflowError},
  *   {@linkcode TimeoutError}, {@linkcode TransitionError},
  *   {@linkcode ReentrancyError}.
@@ -37,16 +39,6 @@
  * @module
  */
 export type { Clock } from "./src/clock.ts";
-export {
-  connect,
-  type ConnectOptions,
-  type Remote,
-  type RemoteBase,
-  type RemoteMachine,
-  type RemoteOwner,
-  type RemoteStore,
-} from "./src/connect.ts";
-export type { Endpoint } from "./src/endpoint.ts";
 export type { CommandOptions, Envelope, ValueReply } from "./src/command.ts";
 export {
   ClosedError,
@@ -74,10 +66,4 @@ export {
   type ReplyOf,
   type StreamOps,
 } from "./src/owner.ts";
-export {
-  type Servable,
-  serve,
-  type ServeOptions,
-  type Serving,
-} from "./src/serve.ts";
 export { Store, type StoreOptions } from "./src/store.ts";

@@ -13,7 +13,8 @@
  *
  * The file is its own worker script.
  */
-import { connect, type Endpoint, Owner, serve } from "../mod.ts";
+import { Owner } from "../mod.ts";
+import { connect, type Endpoint, serve } from "../src/workers/mod.ts";
 
 const handlers = {
   incr: (s: { n: number }) => ++s.n,

@@ -10,7 +10,8 @@
  *
  * This file is its own worker script.
  */
-import { connect, type Endpoint, Owner, serve, Store } from "../mod.ts";
+import { Owner, Store } from "../mod.ts";
+import { connect, type Endpoint, serve } from "../src/workers/mod.ts";
 
 const handlers = {
   incr: (s: { n: number }) => ++s.n,

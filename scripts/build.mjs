@@ -1,8 +1,8 @@
 // `npm run build`: the npm package's dist/.
 //
 // - esbuild bundles the two public entry points as ES modules (not minified,
-//   with source maps): dist/mod.js (`@warden/core`) and dist/durable.js
-//   (`@warden/core/durable`). Code splitting puts what they share in one
+//   with source maps): dist/mod.js (`@warden/core`), dist/durable.js
+//   (`@warden/core/durable`) and dist/workers.js (`@warden/core/workers`). Code splitting puts what they share in one
 //   chunk, so both entry points use the same classes (`instanceof` holds).
 // - tsc writes the declarations (tsconfig.build.json, emitDeclarationOnly):
 //   dist/mod.d.ts, dist/src/**/*.d.ts; relative `.ts` specifiers in them are
@@ -26,6 +26,7 @@ await build({
   entryPoints: [
     { in: "mod.ts", out: "mod" },
     { in: "src/durable/mod.ts", out: "durable" },
+    { in: "src/workers/mod.ts", out: "workers" },
   ],
   outdir: "dist",
   bundle: true,
@@ -48,7 +49,11 @@ execFileSync(
 const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+)\.ts(["'])/g;
 // The entry points' declarations name AsyncDisposable / Symbol.asyncDispose:
 // pull in that lib so consumers without "esnext" in `lib` type-check.
-const entryDeclarations = [join(dist, "mod.d.ts"), join(dist, "src/durable/mod.d.ts")];
+const entryDeclarations = [
+  join(dist, "mod.d.ts"),
+  join(dist, "src/durable/mod.d.ts"),
+  join(dist, "src/workers/mod.d.ts"),
+];
 for (const file of walk(dist)) {
   if (!file.endsWith(".d.ts")) continue;
   const text = readFileSync(file, "utf8");

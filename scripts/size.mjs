@@ -19,6 +19,10 @@ export const entries = [
     code: `export { Machine, Owner, Store } from "./mod.ts";`,
   },
   {
+    name: `import * from "@warden/core/workers" (everything)`,
+    code: `export * from "./src/workers/mod.ts";`,
+  },
+  {
     name: `import * from "@warden/core/durable" (everything)`,
     code: `export * from "./src/durable/mod.ts";`,
   },

@@ -1,10 +1,10 @@
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { canTransferStreams, ServerLink } from "./channel.ts";
-import type { Envelope } from "./command.ts";
-import { describe } from "./describe.ts";
+import type { Envelope } from "../command.ts";
+import { describe } from "../describe.ts";
 import { type Endpoint, listen, serviceName } from "./endpoint.ts";
-import { ClosedError } from "./errors.ts";
-import { optionalSignal, positiveInteger, timeoutValue } from "./validate.ts";
+import { ClosedError } from "../errors.ts";
+import { optionalSignal, positiveInteger, timeoutValue } from "../validate.ts";
 import {
   CALL,
   CANCEL,
@@ -30,7 +30,8 @@ import {
  *
  * @example
  * ```ts
- * import { type Servable, Store } from "@warden/core";
+ * import { Store } from "@warden/core";
+ * import { type Servable } from "@warden/core/workers";
  *
  * const store = new Store<string, number>();
  * const servable: Servable = store;
@@ -51,7 +52,7 @@ export interface Servable {
  *
  * @example
  * ```ts
- * import type { ServeOptions } from "@warden/core";
+ * import type { ServeOptions } from "@warden/core/workers";
  *
  * const options: ServeOptions = { heartbeat: 5_000, window: 512 };
  * ```
@@ -100,7 +101,8 @@ export interface ServeOptions {
  *
  * @example
  * ```ts
- * import { Owner, serve } from "@warden/core";
+ * import { Owner } from "@warden/core";
+ * import { serve } from "@warden/core/workers";
  * import assert from "node:assert/strict";
  *
  * const owner = new Owner({ n: 0 }, { incr: (s) => ++s.n });
@@ -145,7 +147,8 @@ const writers = new WeakMap<Servable, WritableStreamDefaultWriter<Envelope>>();
  *
  * @example Serve a counter over a MessagePort
  * ```ts
- * import { connect, Owner, serve } from "@warden/core";
+ * import { Owner } from "@warden/core";
+ * import { connect, serve } from "@warden/core/workers";
  * import assert from "node:assert/strict";
  *
  * const counter = new Owner({ n: 0 }, { incr: (s) => ++s.n });

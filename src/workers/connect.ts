@@ -1,15 +1,15 @@
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { ClientLink } from "./channel.ts";
-import type { CommandOptions } from "./command.ts";
-import { describe } from "./describe.ts";
+import type { CommandOptions } from "../command.ts";
+import { describe } from "../describe.ts";
 import { type Endpoint, post, serviceName } from "./endpoint.ts";
-import { ClosedError, TimeoutError } from "./errors.ts";
-import type { Machine } from "./machine.ts";
-import type { MachineSnapshot, MachineTransition } from "./machine_types.ts";
-import type { ArgsOf, ItemOf, Owner, ReplyOf, StreamOps } from "./owner.ts";
-import type { Store } from "./store.ts";
-import { positiveInteger, timeoutValue } from "./validate.ts";
-import { mergeCommandOptions } from "./with.ts";
+import { ClosedError, TimeoutError } from "../errors.ts";
+import type { Machine } from "../machine.ts";
+import type { MachineSnapshot, MachineTransition } from "../machine_types.ts";
+import type { ArgsOf, ItemOf, Owner, ReplyOf, StreamOps } from "../owner.ts";
+import type { Store } from "../store.ts";
+import { positiveInteger, timeoutValue } from "../validate.ts";
+import { mergeCommandOptions } from "../with.ts";
 import {
   argsCross,
   CALL,
@@ -34,7 +34,7 @@ import {
  *
  * @example
  * ```ts
- * import type { ConnectOptions } from "@warden/core";
+ * import type { ConnectOptions } from "@warden/core/workers";
  *
  * const options: ConnectOptions = { timeout: 5_000, readAhead: 64 };
  * ```
@@ -92,7 +92,8 @@ export interface RemoteBase {
  *
  * @example
  * ```ts
- * import { connect, Owner, type RemoteOwner, serve } from "@warden/core";
+ * import { Owner } from "@warden/core";
+ * import { connect, type RemoteOwner, serve } from "@warden/core/workers";
  * import assert from "node:assert/strict";
  *
  * const owner = new Owner({ n: 0 }, { add: (s, by: number) => (s.n += by) });
@@ -131,7 +132,8 @@ export interface RemoteOwner<H> extends RemoteBase {
  *
  * @example
  * ```ts
- * import { connect, serve, Store } from "@warden/core";
+ * import { Store } from "@warden/core";
+ * import { connect, serve } from "@warden/core/workers";
  * import assert from "node:assert/strict";
  *
  * const store = new Store<string, number>();
@@ -173,7 +175,8 @@ export interface RemoteStore<K, V> extends RemoteBase {
  *
  * @example
  * ```ts
- * import { connect, Machine, serve } from "@warden/core";
+ * import { Machine } from "@warden/core";
+ * import { connect, serve } from "@warden/core/workers";
  * import assert from "node:assert/strict";
  *
  * const light = new Machine({
@@ -213,7 +216,8 @@ export interface RemoteMachine<S extends string, E extends string, Ctx>
  *
  * @example
  * ```ts
- * import type { Remote, Store } from "@warden/core";
+ * import type { Store } from "@warden/core";
+ * import type { Remote } from "@warden/core/workers";
  *
  * type Counts = Remote<Store<string, number>>; // RemoteStore<string, number>
  * ```
@@ -245,7 +249,8 @@ export type Remote<T> = T extends Owner<infer _S, infer H> ? RemoteOwner<H>
  *
  * @example
  * ```ts
- * import { connect, Owner, serve } from "@warden/core";
+ * import { Owner } from "@warden/core";
+ * import { connect, serve } from "@warden/core/workers";
  * import assert from "node:assert/strict";
  *
  * const counter = new Owner({ n: 0 }, {

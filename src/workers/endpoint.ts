@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import type { Endpoint } from "@warden/core";
+ * import type { Endpoint } from "@warden/core/workers";
  *
  * const { port1 } = new MessageChannel();
  * const endpoint: Endpoint = port1;
