@@ -142,6 +142,19 @@ for (const transport of ["auto", "port"] as const) {
   );
 }
 
+/** A served counter whose "hang" handler holds the owner until `gate` opens. */
+function hangingCounter() {
+  const gate = deferred();
+  const started = deferred();
+  const owner = new Owner<CounterState, typeof counterHandlers>({
+    n: 0,
+    hang: () => {
+      started.resolve();
+      return gate.promise;
+    },
+  }, counterHandlers);
+  return { gate, started, owner };
+}
 test("serve()/connect(): 4 workers × 10,000 set() on one served Store, with get/has/entries and watch across threads", async () => {
   const store = new Store<string, number>();
   const workers = await spawnMany(4);
@@ -174,15 +187,7 @@ test("serve()/connect(): 4 workers × 10,000 set() on one served Store, with get
 });
 
 test("serve(): a terminated client's channel is dropped, its watch and pending command end, and the owner keeps serving", async () => {
-  const gate = deferred();
-  const started = deferred();
-  const owner = new Owner<CounterState, typeof counterHandlers>({
-    n: 0,
-    hang: () => {
-      started.resolve();
-      return gate.promise;
-    },
-  }, counterHandlers);
+  const { gate, started, owner } = hangingCounter();
   const store = new Store<string, number>();
   const clock = manualClock();
   const [worker] = await spawnMany(1);
@@ -248,15 +253,7 @@ test("connect() from the main thread to an owner served in a worker; its close()
 });
 
 test("Serving.close() ends every client's pending commands with ClosedError; the owner is left running", async () => {
-  const gate = deferred();
-  const started = deferred();
-  const owner = new Owner<CounterState, typeof counterHandlers>({
-    n: 0,
-    hang: () => {
-      started.resolve();
-      return gate.promise;
-    },
-  }, counterHandlers);
+  const { gate, started, owner } = hangingCounter();
   const [worker] = await spawnMany(1);
   const serving = serve(owner, worker.endpoint, { name: "counter" });
   try {
@@ -294,15 +291,7 @@ test("Serving.close() ends every client's pending commands with ClosedError; the
 });
 
 test("Owner.abort() in the serving thread rejects a remote client's queued commands with ClosedError; the running one finishes", async () => {
-  const gate = deferred();
-  const started = deferred();
-  const owner = new Owner<CounterState, typeof counterHandlers>({
-    n: 0,
-    hang: () => {
-      started.resolve();
-      return gate.promise;
-    },
-  }, counterHandlers);
+  const { gate, started, owner } = hangingCounter();
   const [worker] = await spawnMany(1);
   const serving = serve(owner, worker.endpoint, { name: "counter" });
   try {
