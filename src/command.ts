@@ -103,6 +103,9 @@ export const OWNED_PAIRS = 3;
 
 const NOOP = (): void => {};
 
+/** The reply of a command run inline, until it needs one (see `bind()`). */
+export const unbound = (_: unknown): void => {};
+
 /**
  * A command's rarely used parts, allocated only when needed (a stream
  * reply, a signal, a timeout, an explicit reject): a plain `ask()` keeps
@@ -230,8 +233,9 @@ class Rejection {
  * @internal
  */
 export class Command {
-  readonly op: string;
-  readonly args: readonly unknown[];
+  /** Reassigned only by `reuse()`, on an engine's spare (see `Engine`). */
+  op: string;
+  args: readonly unknown[];
   /** The reply's `resolve`; `NOOP` once settled. */
   #resolve: (value: unknown) => void;
   #extra: Extra | undefined;
@@ -260,6 +264,31 @@ export class Command {
         deadline: undefined,
         watching: undefined,
       };
+  }
+
+  /** Readies the engine's spare command for another inline run. */
+  reuse(op: string, args: readonly unknown[]): void {
+    this.op = op;
+    this.args = args;
+    this.#resolve = unbound;
+  }
+
+  /**
+   * Gives a command that ran inline (see `Engine.call`) its reply once its
+   * handler turned out asynchronous: until then it had none to pay for.
+   */
+  bind(resolve: (value: unknown) => void, signal: AbortSignal | undefined): void {
+    if (this.#resolve === NOOP) return;
+    this.#resolve = resolve;
+    if (signal !== undefined) {
+      this.#extra = {
+        kind: VALUE,
+        signal,
+        reject: undefined,
+        deadline: undefined,
+        watching: undefined,
+      };
+    }
   }
 
   /** How the handler's result becomes the reply. */

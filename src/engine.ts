@@ -7,6 +7,7 @@ import {
   OWNED_PAIRS,
   type ReplyKind,
   STREAM,
+  unbound,
   VALUE,
 } from "./command.ts";
 import { Deque } from "./deque.ts";
@@ -30,12 +31,21 @@ const CLOSING = 1;
 const STOPPED = 2;
 
 const noop = (): void => {};
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** The last promise's `resolve`, as handed to the shared executor. */
 let captured: (value: unknown) => void = noop;
 const capture = (resolve: (value: unknown) => void): void => {
   captured = resolve;
 };
+
+/**
+ * Handlers whose synchronous part is running, on any owner. A command sent
+ * from inside one is queued, never run nested inside it: one owner's
+ * handler calling another's, which calls back, must not find the first
+ * mid-handler (that would be a false `ReentrancyError`).
+ */
+let handlersRunning = 0;
 
 
 /**
@@ -84,6 +94,14 @@ export class Engine {
   #endWrite: () => void = noop;
   /** A handler's synchronous part is running: a new command is re-entrant. */
   #dispatching = false;
+  /** The command run inline (see `call()`), until its handler finishes. */
+  #now: Command | undefined = undefined;
+  /**
+   * The command object inline runs reuse: a synchronous handler is done
+   * with it when it returns, so an inline run allocates no command. One
+   * that goes asynchronous keeps it, and a new spare takes its place.
+   */
+  #spare = new Command("", [], VALUE, undefined, unbound);
   #phase = OPEN;
   #closing = false;
   #aborted = false;
@@ -165,6 +183,15 @@ export class Engine {
     return this.#closed;
   }
 
+  /**
+   * Whether a command sent now would run at once, inside the call: open,
+   * nothing queued or running, and no handler of any owner on the stack.
+   */
+  get idle(): boolean {
+    return !this.#busy && this.#now === undefined && this.#phase === OPEN &&
+      handlersRunning === 0;
+  }
+
   /** Whether new commands are refused. */
   get isClosed(): boolean {
     return this.#phase !== OPEN;
@@ -176,6 +203,7 @@ export class Engine {
     args: readonly unknown[],
     options: CommandOptions | undefined,
   ): Promise<unknown> {
+    if (this.idle) return this.#callNow(op, args, options);
     // One shared executor, no closure per call; no reject kept: the
     // command rejects through resolve (less memory, less garbage).
     const promise = new Promise<unknown>(capture);
@@ -184,6 +212,88 @@ export class Engine {
     this.submit(command, options?.timeout);
     return promise;
   }
+
+  /**
+   * Runs a command at once, inside the call, when the owner is idle: no
+   * command queued or running, and no handler of any owner on the stack.
+   * This is what the owner's `WritableStream` does itself (a `write()` to
+   * an idle stream runs the sink before it returns), without the stream's
+   * cost: a synchronous handler's reply is one settled promise, with no
+   * queue, no microtask hop, and no timer or signal listener, since it can
+   * no longer time out or be aborted. Order holds: anything sent later
+   * finds the owner idle again, or busy and queues behind.
+   */
+  #callNow(
+    op: string,
+    args: readonly unknown[],
+    options: CommandOptions | undefined,
+  ): Promise<unknown> {
+    const signal = options?.signal;
+    if (signal !== undefined && signal.aborted) {
+      return Promise.reject(signal.reason);
+    }
+    const command = this.#spare;
+    command.reuse(op, args);
+    let result: unknown;
+    this.#now = command;
+    this.#dispatching = true;
+    handlersRunning++;
+    try {
+      result = this.#dispatch(command);
+    } catch (error) {
+      handlersRunning--;
+      this.#dispatching = false;
+      this.#idleAgain();
+      return Promise.reject(error);
+    }
+    handlersRunning--;
+    this.#dispatching = false;
+    if (!isPromiseLike(result)) {
+      this.#idleAgain();
+      return Promise.resolve(result);
+    }
+    // An asynchronous handler: the owner is busy until it settles, and the
+    // command gets a reply, a timeout and its signal after all.
+    this.#spare = new Command("", [], VALUE, undefined, unbound);
+    const promise = new Promise<unknown>(capture);
+    command.bind(captured, signal);
+    captured = noop;
+    this.#busy = true;
+    this.#queued++;
+    this.#current = command;
+    command.arm(options?.timeout ?? this.#timeout, this.#clock);
+    this.#await(command, result, this.#afterNow);
+    return promise;
+  }
+
+  /** An inline command's handler finished in its synchronous part. */
+  #idleAgain(): void {
+    // The spare must not keep the last arguments alive (a large value set
+    // and then deleted would stay reachable until the next command).
+    this.#now!.args = NO_ARGS;
+    this.#now = undefined;
+    // Its handler closed or aborted its own owner: finish that one
+    // microtask later, so that the reply, about to be returned, settles
+    // before `closed` does (as it would from the stream).
+    if (this.#phase !== OPEN) queueMicrotask(this.#finishLater);
+  }
+
+  readonly #finishLater = (): void => {
+    if (this.#aborted) this.#finishAbort();
+    else this.#maybeFinish();
+  };
+
+  /** An inline command's asynchronous handler finished. */
+  readonly #afterNow = (): void => {
+    this.#now = this.#current = undefined;
+    if (this.#aborted) {
+      this.#busy = false;
+      this.#finishAbort();
+      return;
+    }
+    this.#refill();
+    this.#flush(); // writes what queued meanwhile, or goes idle
+  };
 
   /** Sends a command whose reply is a stream of values. */
   callStream<T>(
@@ -266,9 +376,14 @@ export class Engine {
       for (const c of this.#batch) if (c !== this.#current) this.#rejectAborted(c);
     }
     this.#wakeRoomWaiters(true);
-    if (this.#writer === undefined) this.#stop();
-    else this.#writer.abort(reason).then(this.#stop, this.#stop);
+    // A handler run inline finishes first, as one in the stream would.
+    if (this.#now === undefined) this.#finishAbort();
     return this.#closed;
+  }
+
+  #finishAbort(): void {
+    if (this.#writer === undefined) this.#stop();
+    else this.#writer.abort(this.#abortReason).then(this.#stop, this.#stop);
   }
 
   /**
@@ -404,45 +519,59 @@ export class Engine {
       let result: unknown;
       this.#current = command;
       this.#dispatching = true;
+      handlersRunning++;
       try {
         result = this.#dispatch(command);
         if (command.kind !== VALUE) result = collect(command, result);
       } catch (error) {
+        handlersRunning--;
         this.#dispatching = false;
         command.reject(error);
         continue;
       }
+      handlersRunning--;
       this.#dispatching = false;
       if (isPromiseLike(result)) {
-        if (this.#handlerTimeout !== Infinity) {
-          return this.#runTimed(batch, i, command, result);
-        }
-        return Promise.resolve(result).then(
-          (value) => {
-            this.#queued--;
-            command.resolve(value);
-            return this.#run(batch, i + 1);
-          },
-          (error) => {
-            this.#queued--;
-            command.reject(error);
-            return this.#run(batch, i + 1);
-          },
-        );
+        return this.#await(command, result, () => this.#run(batch, i + 1));
       }
       command.resolve(result);
     }
   }
 
   /**
+   * A handler's asynchronous part: settles its command, then goes on with
+   * `then` (and resolves with what `then` returns).
+   */
+  #await(
+    command: Command,
+    result: PromiseLike<unknown>,
+    then: () => void | Promise<void>,
+  ): Promise<void> {
+    if (this.#handlerTimeout !== Infinity) {
+      return this.#awaitTimed(command, result, then);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.#queued--;
+        command.resolve(value);
+        return then();
+      },
+      (error) => {
+        this.#queued--;
+        command.reject(error);
+        return then();
+      },
+    );
+  }
+
+  /**
    * A handler's asynchronous part, raced against `handlerTimeout`: past it,
    * the command is rejected, `onError` told, and the owner moves on.
    */
-  #runTimed(
-    batch: Command[],
-    i: number,
+  #awaitTimed(
     command: Command,
     result: PromiseLike<unknown>,
+    then: () => void | Promise<void>,
   ): Promise<void> {
     const ms = this.#handlerTimeout;
     return new Promise<void>((next) => {
@@ -454,7 +583,7 @@ export class Engine {
         this.#clock.clearTimeout(timer);
         this.#queued--;
         settle();
-        next(this.#run(batch, i + 1));
+        next(then());
       };
       timer = this.#clock.setTimeout(() =>
         finish(() => {
@@ -479,7 +608,8 @@ export class Engine {
   #maybeFinish(): void {
     if (
       this.#phase !== CLOSING || this.#closing || this.#busy ||
-      this.#pending.length > 0 || this.#waiting.length > 0
+      this.#now !== undefined || this.#pending.length > 0 ||
+      this.#waiting.length > 0
     ) return;
     this.#closing = true;
     if (this.#writer === undefined) this.#stop();

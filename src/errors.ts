@@ -60,11 +60,11 @@ export class ClosedError extends Error {
  * import { OverflowError, Owner } from "@warden/core";
  * import assert from "node:assert/strict";
  *
- * const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, {
+ * const owner = new Owner({ n: 0 }, { inc: async (s) => ++s.n }, {
  *   highWaterMark: 1,
  *   overflow: "reject",
  * });
- * const first = owner.ask("inc");
+ * const first = owner.ask("inc"); // runs, and holds the owner until it settles
  * const error = await owner.ask("inc").catch((e) => e);
  * assert.ok(error instanceof OverflowError);
  * assert.equal(error.limit, 1);

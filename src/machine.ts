@@ -377,7 +377,7 @@ export class Machine<
    * const m = new Machine({ initial: "a", states: { a: { on: { go: "b" } }, b: {} } });
    * const queued = m.send("go");
    * await m.close();
-   * assert.equal(await queued, "b"); // queued before close: it ran
+   * assert.equal(await queued, "b"); // sent before close: it ran
    * await assert.rejects(m.state(), ClosedError);
    * ```
    */

@@ -286,10 +286,16 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
    * import { Owner } from "@warden/core";
    * import assert from "node:assert/strict";
    *
-   * const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n });
+   * const owner = new Owner({ n: 0 }, {
+   *   slow: () => new Promise((resolve) => setTimeout(resolve, 10)),
+   *   inc: (s) => ++s.n,
+   * });
+   * const running = owner.ask("slow"); // holds the owner: what follows queues
    * const queued = owner.ask("inc");
-   * await owner.abort(new Error("shutting down"));
+   * const stopped = owner.abort(new Error("shutting down"));
    * await assert.rejects(queued, { message: "shutting down" });
+   * await running; // a running handler finishes
+   * await stopped;
    * ```
    */
   abort(reason?: unknown): Promise<void> {

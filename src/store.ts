@@ -37,6 +37,8 @@ interface Adopted {
   engine: Engine;
   defaults: CommandOptions | undefined;
   watchBuffer: number;
+  map: Map<unknown, unknown>;
+  watchers: Map<unknown, Set<Watcher<unknown>>>;
 }
 
 /**
@@ -64,6 +66,9 @@ export class Store<K, V> implements AsyncDisposable {
   readonly #engine: Engine;
   readonly #defaults: CommandOptions | undefined;
   readonly #watchBuffer: number;
+  /** The owned state: touched only in the owner's turn (see `#now`). */
+  readonly #map: Map<K, V>;
+  readonly #watchers: Map<K, Set<Watcher<V>>>;
 
   /**
    * Constructs a new store. No stream is created until the first command,
@@ -82,21 +87,19 @@ export class Store<K, V> implements AsyncDisposable {
       this.#engine = adopt.engine;
       this.#defaults = adopt.defaults;
       this.#watchBuffer = adopt.watchBuffer;
+      this.#map = adopt.map as Map<K, V>;
+      this.#watchers = adopt.watchers as Map<K, Set<Watcher<V>>>;
       return;
     }
-    const map = toMap<K, V>(entries);
-    const watchers = new Map<K, Set<Watcher<V>>>();
+    const map = this.#map = toMap<K, V>(entries);
+    const watchers = this.#watchers = new Map<K, Set<Watcher<V>>>();
     this.#watchBuffer = positiveInteger(
       options?.watchBuffer ?? 1024,
       "watchBuffer",
       "create Store",
     );
-    const notify = (key: K, value: V | undefined) => {
-      const set = watchers.get(key);
-      if (set !== undefined) for (const watcher of set) watcher.push(value);
-    };
     this.#engine = new Engine(
-      (command) => run(command, map, watchers, notify),
+      (command) => run(command, map, watchers),
       options,
       "Store",
     );
@@ -124,6 +127,7 @@ export class Store<K, V> implements AsyncDisposable {
    * ```
    */
   get(key: K): Promise<V | undefined> {
+    if (this.#now()) return Promise.resolve(this.#map.get(key));
     return this.#engine.call("get", [key], this.#defaults) as Promise<
       V | undefined
     >;
@@ -141,6 +145,10 @@ export class Store<K, V> implements AsyncDisposable {
    * ```
    */
   set(key: K, value: V): Promise<void> {
+    if (this.#now()) {
+      setEntry(this.#map, this.#watchers, key, value);
+      return Promise.resolve();
+    }
     return this.#engine.call("set", [key, value], this.#defaults) as Promise<
       void
     >;
@@ -159,6 +167,7 @@ export class Store<K, V> implements AsyncDisposable {
    * ```
    */
   has(key: K): Promise<boolean> {
+    if (this.#now()) return Promise.resolve(this.#map.has(key));
     return this.#engine.call("has", [key], this.#defaults) as Promise<boolean>;
   }
 
@@ -299,6 +308,17 @@ export class Store<K, V> implements AsyncDisposable {
   }
 
   /**
+   * Whether a plain command may run at once, here in the call: the owner
+   * is idle (see `Engine.idle`) and no signal of this handle has aborted.
+   * `get`, `set` and `has` then skip building a command: they run no user
+   * code, so they are the whole of their own turn. Anything else, and any
+   * command while the owner is busy, goes through the engine.
+   */
+  #now(): boolean {
+    return this.#engine.idle && this.#defaults?.signal?.aborted !== true;
+  }
+
+  /**
    * The same store, with options for every command sent through the
    * returned object: an abort signal and a time limit.
    *
@@ -315,6 +335,8 @@ export class Store<K, V> implements AsyncDisposable {
       engine: this.#engine,
       defaults: mergeCommandOptions(this.#defaults, options, "Store.with()"),
       watchBuffer: this.#watchBuffer,
+      map: this.#map,
+      watchers: this.#watchers as Map<unknown, Set<Watcher<unknown>>>,
     };
     return new Store<K, V>();
   }
@@ -428,16 +450,16 @@ function run<K, V>(
   command: Command,
   map: Map<K, V>,
   watchers: Map<K, Set<Watcher<V>>>,
-  notify: (key: K, value: V | undefined) => void,
 ): unknown {
+  const notify = (key: K, value: V | undefined) =>
+    notifyWatchers(watchers, key, value);
   const args = command.args;
   const key = args[0] as K;
   switch (command.op) {
     case "get":
       return map.get(key);
     case "set":
-      map.set(key, args[1] as V);
-      notify(key, args[1] as V);
+      setEntry(map, watchers, key, args[1] as V);
       return undefined;
     case "has":
       return map.has(key);
@@ -508,4 +530,24 @@ function run<K, V>(
         `Cannot run "${command.op}": Store has no such command (known: get, set, has, delete, update, size, clear, entries, watch)`,
       );
   }
+}
+
+function setEntry<K, V>(
+  map: Map<K, V>,
+  watchers: Map<K, Set<Watcher<V>>>,
+  key: K,
+  value: V,
+): void {
+  map.set(key, value);
+  if (watchers.size > 0) notifyWatchers(watchers, key, value);
+}
+
+/** Tells the watchers of `key` its new value (`undefined`: removed). */
+function notifyWatchers<K, V>(
+  watchers: Map<K, Set<Watcher<V>>>,
+  key: K,
+  value: V | undefined,
+): void {
+  const set = watchers.get(key);
+  if (set !== undefined) for (const watcher of set) watcher.push(value);
 }

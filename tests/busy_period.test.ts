@@ -53,7 +53,12 @@ test("Owner.close() during a busy period runs what is queued, then refuses", asy
 });
 
 test("Owner.abort() during a busy period rejects queued commands and stops", async () => {
-  const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n });
+  const gate = deferred();
+  const owner = new Owner({ n: 0 }, {
+    block: () => gate.promise,
+    inc: (s) => ++s.n,
+  });
+  const blocked = owner.ask("block"); // the owner is busy: what follows queues
   const done: number[] = [];
   const queued: Promise<unknown>[] = [];
   for (let i = 0; i < 10; i++) {
@@ -67,6 +72,8 @@ test("Owner.abort() during a busy period rejects queued commands and stops", asy
       }
     }));
   }
+  gate.resolve();
+  await blocked;
   await Promise.all(queued.slice(0, 10));
   const late = await Promise.allSettled(queued.slice(10));
   assert.deepEqual(done, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -78,7 +85,9 @@ test("Owner.abort() during a busy period rejects queued commands and stops", asy
 });
 
 test("Owner: backpressure holds across a busy period (highWaterMark 2, overflow reject)", async () => {
-  const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, {
+  // Async: the first of each round runs at once and keeps the owner busy,
+  // so the next one queues and the third finds the queue full.
+  const owner = new Owner({ n: 0 }, { inc: async (s) => ++s.n }, {
     highWaterMark: 2,
     overflow: "reject",
   });

@@ -403,24 +403,36 @@ test("Owner.abort() while a never-settling handler runs rejects the queue at onc
 
 test("Owner: close() then abort() before the queue drains: queued commands reject with the abort reason", async () => {
   let runs = 0;
-  const owner = new Owner({}, { run: () => ++runs });
+  const gate = deferred();
+  const owner = new Owner({}, { block: () => gate.promise, run: () => ++runs });
+  const blocked = owner.ask("block");
   const replies = [owner.ask("run"), owner.ask("run")];
   const closed = owner.close();
   const reason = new Error("abort wins");
   const aborted = owner.abort(reason);
   for (const reply of replies) await assert.rejects(reply, (e) => e === reason);
+  gate.resolve();
+  await blocked; // the running handler finishes: it was not queued
   await Promise.all([closed, aborted, owner.closed]);
   assert.equal(runs, 0);
   await assert.rejects(owner.ask("run"), ClosedError);
 });
 
 test("Owner: abort() then close(): close is a no-op that resolves when the abort finishes", async () => {
-  const owner = new Owner({}, { run: () => 1 });
+  const gate = deferred();
+  const owner = new Owner({}, { block: () => gate.promise, run: () => 1 });
+  const blocked = owner.ask("block");
   const reply = owner.ask("run");
   const aborted = owner.abort();
   const closed = owner.close();
-  await Promise.all([aborted, closed]);
   await assert.rejects(reply, ClosedError);
+  let stopped = false;
+  void closed.then(() => (stopped = true));
+  await flushMicrotasks();
+  assert.equal(stopped, false); // the running handler still holds the owner
+  gate.resolve();
+  await blocked;
+  await Promise.all([aborted, closed]);
 });
 
 test("Owner: the first abort() reason wins; later aborts and closes change nothing", async () => {

@@ -78,7 +78,28 @@ test("Machine: the seed's connection goes idle → inflight → closing and refu
   ]);
 });
 
-test("Machine.send() never runs in the caller's stack", async () => {
+test("Machine.send() on a busy machine queues behind the running effect", async () => {
+  const log: string[] = [];
+  const gate = deferred();
+  const m = new Machine({
+    initial: "a",
+    states: {
+      a: { on: { go: { target: "b", action: () => gate.promise } } },
+      b: { on: { on: { target: "c", action: () => void log.push("action") } } },
+      c: {},
+    },
+  });
+  const first = m.send("go"); // its async action holds the machine
+  const reply = m.send("on");
+  log.push("caller");
+  gate.resolve();
+  assert.equal(await first, "b");
+  assert.equal(await reply, "c");
+  assert.deepEqual(log, ["caller", "action"]);
+  await m.close();
+});
+
+test("Machine.send() on an idle machine runs the transition before it returns", async () => {
   const log: string[] = [];
   const m = new Machine({
     initial: "a",
@@ -90,7 +111,7 @@ test("Machine.send() never runs in the caller's stack", async () => {
   const reply = m.send("go");
   log.push("caller");
   assert.equal(await reply, "b");
-  assert.deepEqual(log, ["caller", "action"]);
+  assert.deepEqual(log, ["action", "caller"]);
   await m.close();
 });
 

@@ -25,14 +25,50 @@ test("Owner.ask() runs commands in the order they were sent", async () => {
   await owner.close();
 });
 
-test("Owner.ask() never runs a handler in the caller's stack", async () => {
+test("Owner.ask() on an idle owner runs the handler at once, as a write() to an idle WritableStream runs its sink", async () => {
   const log: string[] = [];
   const owner = new Owner({}, { run: () => log.push("handler") });
   const reply = owner.ask("run");
   log.push("caller");
-  await reply;
-  assert.deepEqual(log, ["caller", "handler"]);
+  assert.ok(reply instanceof Promise); // the reply is still a promise
+  assert.equal(await reply, 1);
+  assert.deepEqual(log, ["handler", "caller"]);
   await owner.close();
+});
+
+test("Owner.ask() on a busy owner queues: the handler runs after the one running, not in the caller's stack", async () => {
+  const log: string[] = [];
+  const gate = deferred();
+  const owner = new Owner({}, {
+    async slow() {
+      await gate.promise;
+      log.push("slow");
+    },
+    run: () => void log.push("handler"),
+  });
+  const slow = owner.ask("slow");
+  const reply = owner.ask("run");
+  log.push("caller");
+  gate.resolve();
+  await Promise.all([slow, reply]);
+  assert.deepEqual(log, ["caller", "slow", "handler"]);
+  await owner.close();
+});
+
+test("Owner.ask() from another owner's handler is queued, not run nested in it", async () => {
+  const log: string[] = [];
+  const inner = new Owner({}, { run: () => void log.push("inner") });
+  let sent: Promise<void> | undefined;
+  const outer = new Owner({}, {
+    run() {
+      sent = inner.ask("run");
+      log.push("outer done");
+    },
+  });
+  await outer.ask("run");
+  await sent;
+  assert.deepEqual(log, ["outer done", "inner"]);
+  await Promise.all([inner.close(), outer.close()]);
 });
 
 test("Owner: 50 concurrent read-await-write handlers lose no update", async () => {
@@ -338,9 +374,13 @@ test("Owner.abort() rejects everything queued with the reason", async () => {
 });
 
 test("Owner.abort() without a reason rejects queued commands with ClosedError", async () => {
-  const owner = new Owner({}, { run: () => 1 });
+  const gate = deferred();
+  const owner = new Owner({}, { block: () => gate.promise, run: () => 1 });
+  void owner.ask("block");
   const reply = owner.ask("run");
-  await owner.abort();
+  const aborted = owner.abort();
+  gate.resolve();
+  await aborted;
   await assert.rejects(reply, (error: unknown) => {
     assert.ok(error instanceof ClosedError);
     assert.deepEqual(error.command, { op: "run", args: [] });

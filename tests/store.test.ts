@@ -185,14 +185,23 @@ test("Store.with() views share one owner", async () => {
 
 test("Store.abort() rejects queued commands and ends watchers", async () => {
   const store = new Store<string, number>();
+  const gate = deferred();
+  // An async update keeps the owner busy: the commands after it queue.
+  const running = store.update("b", async () => {
+    await gate.promise;
+    return 2;
+  });
   const changes = store.watch("a");
   const queued = store.set("a", 1);
   const reason = new Error("gone");
-  await store.abort(reason);
+  const aborted = store.abort(reason);
   await assert.rejects(queued, (e) => e === reason);
   const reader = changes.getReader();
   // The watch command itself was queued, so it was rejected too.
   await assert.rejects(reader.read(), (e) => e === reason);
+  gate.resolve();
+  assert.equal(await running, 2); // the running command was not queued
+  await aborted;
 });
 
 test("Store: commands issued in one turn run in issue order", async () => {
