@@ -282,6 +282,29 @@ function wardenOwner(): Api {
   };
 }
 
+/**
+ * The queue path: async handlers hold the owner until they settle, so with
+ * many callers every command waits in the queue and runs from a batch
+ * written to the stream (an idle owner would run a sync handler at once).
+ */
+function wardenOwnerAsync(): Api {
+  const owner = new Owner({ map: new Map<number, number>() }, {
+    get: async (s, k: number) => s.map.get(k),
+    set: async (s, k: number, v: number) => {
+      s.map.set(k, v);
+    },
+  });
+  return {
+    name: "warden Owner, async handlers (queued)",
+    async loop(base, m) {
+      for (let i = base; i < base + m; i++) {
+        if (i & 1) await owner.ask("get", i & MASK);
+        else await owner.ask("set", i & MASK, i);
+      }
+    },
+  };
+}
+
 /** The hand-rolled actor: an array mailbox drained once per microtask. */
 class ArrayActor {
   #map = new Map<number, number>();
@@ -422,6 +445,7 @@ async function mixSection(): Promise<MixRow[]> {
     wardenStoreWith("timeout"),
     wardenStoreWith("signal"),
     wardenOwner(),
+    wardenOwnerAsync(),
     arrayActor(),
     asyncMutex(),
     pQueue(),
@@ -460,21 +484,40 @@ async function machineSection(): Promise<MixRow> {
 }
 
 interface Burst {
+  /** Store.set bursts sent to an idle store: each runs inside its call. */
   small: number;
   large: number;
+  /** The same bursts sent while a command holds the owner: all queue. */
+  queuedSmall: number;
+  queuedLarge: number;
   /** The hand-rolled array-queue actor, for comparison. */
   actorSmall: number;
   actorLarge: number;
+  /** Bursts of calls to an async function over a Map: no owner at all. */
+  floorSmall: number;
+  floorLarge: number;
 }
 
-/** Per-command throughput of bursts: N commands issued in one turn. */
+/**
+ * Per-command throughput of bursts: N commands issued in one turn, then
+ * awaited together. "Queued" bursts are sent while an async command holds
+ * the owner, so every one of them waits in the queue (the default
+ * highWaterMark of 1,024, the rest in the overflow "wait" line).
+ */
 async function burstSection(): Promise<Burst> {
   const store = new Store<number, number>();
-  const burst = (size: number): Work => async (n) => {
+  const burst = (size: number, queued: boolean): Work => async (n) => {
     const times = Math.max(1, Math.round(n / size));
     for (let t = 0; t < times; t++) {
+      // The update may itself queue (the owner may still be finishing the
+      // last burst): it waits on a gate opened after the burst is sent.
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => (release = r));
+      const hold = queued ? store.update(-1, () => gate.then(() => t)) : undefined;
       const all: Promise<void>[] = new Array(size);
       for (let i = 0; i < size; i++) all[i] = store.set(i & MASK, i);
+      release();
+      await hold;
       await Promise.all(all);
     }
     return times * size;
@@ -489,18 +532,39 @@ async function burstSection(): Promise<Burst> {
     }
     return times * size;
   };
+  const map = new Map<number, number>();
+  const set = async (k: number, v: number) => {
+    map.set(k, v);
+  };
+  const floorBurst = (size: number): Work => async (n) => {
+    const times = Math.max(1, Math.round(n / size));
+    for (let t = 0; t < times; t++) {
+      const all: Promise<void>[] = new Array(size);
+      for (let i = 0; i < size; i++) all[i] = set(i & MASK, i);
+      await Promise.all(all);
+    }
+    return times * size;
+  };
   const r = await measure([
-    ["1k", burst(1_000)],
-    ["100k", burst(100_000)],
+    ["1k", burst(1_000, false)],
+    ["100k", burst(100_000, false)],
+    ["queued 1k", burst(1_000, true)],
+    ["queued 100k", burst(100_000, true)],
     ["actor 1k", actorBurst(1_000)],
     ["actor 100k", actorBurst(100_000)],
+    ["floor 1k", floorBurst(1_000)],
+    ["floor 100k", floorBurst(100_000)],
   ], 100_000);
   await store.close();
   return {
     small: r.get("1k")!,
     large: r.get("100k")!,
+    queuedSmall: r.get("queued 1k")!,
+    queuedLarge: r.get("queued 100k")!,
     actorSmall: r.get("actor 1k")!,
     actorLarge: r.get("actor 100k")!,
+    floorSmall: r.get("floor 1k")!,
+    floorLarge: r.get("floor 100k")!,
   };
 }
 
@@ -518,15 +582,19 @@ async function heapPerQueued(
   name: string,
   issue: (i: number) => Promise<unknown>,
   queued = QUEUED,
+  /** Makes the owner busy, so what follows queues; returns its release. */
+  hold?: () => () => Promise<unknown>,
 ): Promise<{ name: string; bytes: number }> {
   const samples: number[] = [];
   for (let r = 0; r < 3; r++) {
     const all: Promise<unknown>[] = new Array(queued).fill(undefined);
+    const release = hold?.();
     gc();
     const before = heapUsed();
     for (let i = 0; i < queued; i++) all[i] = issue(i);
     gc(); // still in the same turn: everything issued is queued
     const after = heapUsed();
+    await release?.();
     await Promise.all(all);
     samples.push((after - before) / queued);
   }
@@ -545,7 +613,21 @@ async function heapSection(): Promise<Heap | undefined> {
     },
   }, { highWaterMark: Infinity }).getWriter();
   const perCommand = [
-    await heapPerQueued("warden Store.set", (i) => store.set(i & MASK, i)),
+    await heapPerQueued(
+      "warden Store.set",
+      (i) => store.set(i & MASK, i),
+      QUEUED,
+      () => {
+        // An idle store runs a set at once: hold it with an async update.
+        let release: () => void = () => {};
+        const gate = new Promise<void>((r) => (release = r));
+        const held = store.update(-1, () => gate.then(() => 0));
+        return () => {
+          release();
+          return held;
+        };
+      },
+    ),
     await heapPerQueued(
       "one write() per command",
       (i) =>
@@ -694,13 +776,17 @@ async function main(): Promise<void> {
   if (want("burst")) {
     burst = await burstSection();
     print(
-      `Bursts of queued Store.set (default highWaterMark): 1k burst ${
+      `Store.set bursts (1k / 100k sent in one turn), cmds/s: idle store ${
         fmt(burst.small)
-      } cmds/s, 100k burst ${fmt(burst.large)} cmds/s (${
-        x(burst.large, burst.small)
-      }); hand-rolled actor: ${fmt(burst.actorSmall)}, ${
+      } / ${fmt(burst.large)} (${x(burst.large, burst.small)}); queued behind a running command ${
+        fmt(burst.queuedSmall)
+      } / ${fmt(burst.queuedLarge)} (${
+        x(burst.queuedLarge, burst.queuedSmall)
+      }); hand-rolled actor ${fmt(burst.actorSmall)} / ${
         fmt(burst.actorLarge)
-      } (${x(burst.actorLarge, burst.actorSmall)})`,
+      } (${x(burst.actorLarge, burst.actorSmall)}); async fn, no owner ${
+        fmt(burst.floorSmall)
+      } / ${fmt(burst.floorLarge)} (${x(burst.floorLarge, burst.floorSmall)})`,
     );
   }
 
