@@ -200,6 +200,13 @@ async function round(r: number): Promise<void> {
   setMaxListeners?.(ROUND, controller.signal); // one listener per command: fine
   const careful = store.with({ signal: controller.signal });
   const timed = store.with({ timeout: 60_000 });
+  // An idle store runs a command at once, so nothing would ever queue on
+  // the rejecting store: an async update holds it for a microtask, and the
+  // round's ~100 sets to it queue behind, past 64 refused.
+  replies.push(track(rejecting.update(-1, async (v = 0) => {
+    await Promise.resolve();
+    return v + 1;
+  })));
   for (let i = 0; i < ROUND; i++) {
     const k = (r * 7919 + i * 104729) % KEYS;
     const pick = (r + i) % 20;
