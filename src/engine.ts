@@ -47,17 +47,23 @@ const capture = (resolve: (value: unknown) => void): void => {
  */
 let handlersRunning = 0;
 
-
 /**
- * The owner's engine: the one `WritableStream` whose sink is the only code
- * that runs handlers, plus the queue in front of it.
+ * The owner's engine: the one `WritableStream` whose sink runs handlers,
+ * the queue in front of it, and the idle path beside it.
  *
- * Commands issued in one microtask turn are coalesced into one `write()` of
- * an array, and at most one write is in the stream at a time. That keeps
- * the contract (one sink, strict order, a handler finishes before the next
- * starts) while paying the stream's per-write cost once per batch, and it
- * keeps the stream's own queue one deep, away from Node 20's cost of deep
- * stream queues.
+ * Idle (nothing queued or running): a command runs inside the call, as a
+ * `write()` to an idle `WritableStream` runs its sink before it returns,
+ * without the stream's per-write cost (see `call()`).
+ *
+ * Busy: commands issued in one microtask turn are coalesced into one
+ * `write()` of an array, and at most one write is in the stream at a time.
+ * That keeps the contract (one sink, strict order, a handler finishes
+ * before the next starts) while paying the stream's per-write cost once
+ * per batch, and it keeps the stream's own queue one deep, away from Node
+ * 20's cost of deep stream queues.
+ *
+ * Either way one handler runs at a time, in the order commands were sent:
+ * a command takes the idle path only when nothing is ahead of it.
  *
  * The stream is created on the first command, not in the constructor:
  * workerd refuses `new WritableStream()` in a Worker's global scope.
