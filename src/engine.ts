@@ -242,18 +242,12 @@ export class Engine {
     command.reuse(op, args);
     let result: unknown;
     this.#now = command;
-    this.#dispatching = true;
-    handlersRunning++;
     try {
-      result = this.#dispatch(command);
+      result = this.#invoke(command);
     } catch (error) {
-      handlersRunning--;
-      this.#dispatching = false;
       this.#idleAgain();
       return Promise.reject(error);
     }
-    handlersRunning--;
-    this.#dispatching = false;
     if (!isPromiseLike(result)) {
       this.#idleAgain();
       return Promise.resolve(result);
@@ -524,23 +518,34 @@ export class Engine {
       }
       let result: unknown;
       this.#current = command;
-      this.#dispatching = true;
-      handlersRunning++;
       try {
-        result = this.#dispatch(command);
-        if (command.kind !== VALUE) result = collect(command, result);
+        result = this.#invoke(command);
       } catch (error) {
-        handlersRunning--;
-        this.#dispatching = false;
         command.reject(error);
         continue;
       }
-      handlersRunning--;
-      this.#dispatching = false;
       if (isPromiseLike(result)) {
         return this.#await(command, result, () => this.#run(batch, i + 1));
       }
       command.resolve(result);
+    }
+  }
+
+  /**
+   * Runs a command's handler, and for a streamed reply takes its snapshot,
+   * with the re-entrancy guards up: a command sent meanwhile from this
+   * owner's handler is refused, and one to any other owner is queued.
+   * Throws what the handler throws.
+   */
+  #invoke(command: Command): unknown {
+    this.#dispatching = true;
+    handlersRunning++;
+    try {
+      const result = this.#dispatch(command);
+      return command.kind === VALUE ? result : collect(command, result);
+    } finally {
+      handlersRunning--;
+      this.#dispatching = false;
     }
   }
 
