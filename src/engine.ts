@@ -248,7 +248,7 @@ export class Engine {
       this.#idleAgain();
       return Promise.reject(error);
     }
-    if (!isPromiseLike(result)) {
+    if (!(result instanceof Promise)) {
       this.#idleAgain();
       return Promise.resolve(result);
     }
@@ -524,7 +524,7 @@ export class Engine {
         command.reject(error);
         continue;
       }
-      if (isPromiseLike(result)) {
+      if (result instanceof Promise) {
         return this.#await(command, result, () => this.#run(batch, i + 1));
       }
       command.resolve(result);
@@ -542,7 +542,11 @@ export class Engine {
     handlersRunning++;
     try {
       const result = this.#dispatch(command);
-      return command.kind === VALUE ? result : collect(command, result);
+      const value = command.kind === VALUE ? result : collect(command, result);
+      // Any thenable becomes a native promise here, where reading its
+      // `then` may throw (a getter) and so fail this command only; the
+      // callers then tell async from sync with a plain `instanceof`.
+      return isPromiseLike(value) ? Promise.resolve(value) : value;
     } finally {
       handlersRunning--;
       this.#dispatching = false;
@@ -555,13 +559,13 @@ export class Engine {
    */
   #await(
     command: Command,
-    result: PromiseLike<unknown>,
+    result: Promise<unknown>,
     then: () => void | Promise<void>,
   ): Promise<void> {
     if (this.#handlerTimeout !== Infinity) {
       return this.#awaitTimed(command, result, then);
     }
-    return Promise.resolve(result).then(
+    return result.then(
       (value) => {
         this.#queued--;
         command.resolve(value);
@@ -581,7 +585,7 @@ export class Engine {
    */
   #awaitTimed(
     command: Command,
-    result: PromiseLike<unknown>,
+    result: Promise<unknown>,
     then: () => void | Promise<void>,
   ): Promise<void> {
     const ms = this.#handlerTimeout;
@@ -609,7 +613,7 @@ export class Engine {
             // onError itself failed: nowhere left to report to.
           }
         }), ms);
-      Promise.resolve(result).then(
+      result.then(
         (value) => finish(() => command.resolve(value)),
         (error) => finish(() => command.reject(error)),
       );
@@ -664,7 +668,19 @@ export class Engine {
   }
 
   #acceptRaw(chunk: unknown): void {
-    const command = this.#fromEnvelope(chunk);
+    let command: Command | undefined;
+    try {
+      command = this.#fromEnvelope(chunk);
+    } catch (error) {
+      // A chunk whose getters throw (a Proxy, say): reported, and the
+      // shared writable stays usable for everyone else.
+      this.onError(
+        new TypeError("Cannot run command: reading the chunk threw", {
+          cause: error,
+        }),
+      );
+      return;
+    }
     if (command !== undefined) this.submit(command, undefined, true);
   }
 

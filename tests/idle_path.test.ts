@@ -202,3 +202,27 @@ test("Owner: a raw write queued on the writable keeps its place before a later a
   writer.releaseLock();
   await owner.close();
 });
+
+test("Owner: a handler result whose then getter throws fails that command only, idle or queued", async () => {
+  const boom = new Error("then getter");
+  const gate = deferred();
+  const owner = new Owner({ n: 0 }, {
+    hostile: () => ({
+      get then(): never {
+        throw boom;
+      },
+    }),
+    block: () => gate.promise,
+    inc: (s) => ++s.n,
+  });
+  const idle = owner.ask("hostile"); // must not throw here
+  await assert.rejects(idle, (e) => e === boom);
+  const blocked = owner.ask("block");
+  const queued = owner.ask("hostile");
+  const after = owner.ask("inc");
+  gate.resolve();
+  await blocked;
+  await assert.rejects(queued, (e) => e === boom);
+  assert.equal(await after, 1);
+  await owner.close();
+});

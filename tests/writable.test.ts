@@ -59,6 +59,29 @@ test("Owner.writable: malformed chunks are reported and never error the owner", 
   await owner.close();
 });
 
+test("Owner.writable: a chunk whose getters throw is reported, and the writable keeps working", async () => {
+  const reported: unknown[] = [];
+  const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, {
+    onError: (error) => reported.push(error),
+  });
+  const writer = owner.writable.getWriter();
+  const boom = new Error("getter");
+  const hostile = new Proxy({}, {
+    get() {
+      throw boom;
+    },
+  });
+  await writer.write(hostile as never);
+  assert.equal(reported.length, 1);
+  assert.ok(reported[0] instanceof TypeError);
+  assert.equal((reported[0] as Error).cause, boom);
+  const later = reply();
+  await writer.write({ op: "inc", reply: later.reply });
+  assert.equal(await later.promise, 1);
+  writer.releaseLock();
+  await owner.close();
+});
+
 test("Owner.writable: a bad op or args goes to the reply as a TypeError", async () => {
   const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n });
   const writer = owner.writable.getWriter();
