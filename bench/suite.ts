@@ -349,6 +349,62 @@ function arrayActor(): Api {
   };
 }
 
+/**
+ * The hand-rolled actor with async handlers: the least a queue must do to
+ * run async handlers one at a time (await each before the next), the
+ * baseline for "warden Owner, async handlers (queued)".
+ */
+class AsyncArrayActor {
+  #map = new Map<number, number>();
+  #queue: Cmd[] = [];
+  #running = false;
+
+  call(op: number, k: number, v: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ op, k, v, resolve, reject });
+      if (!this.#running) {
+        this.#running = true;
+        void this.#drain();
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const queue = this.#queue;
+      this.#queue = [];
+      for (let i = 0; i < queue.length; i++) {
+        const c = queue[i];
+        try {
+          c.resolve(await this.#handle(c));
+        } catch (error) {
+          c.reject(error);
+        }
+      }
+    }
+    this.#running = false;
+  }
+
+  async #handle(c: Cmd): Promise<unknown> {
+    if (c.op === 0) return this.#map.get(c.k);
+    this.#map.set(c.k, c.v);
+    return undefined;
+  }
+}
+
+function asyncArrayActor(): Api {
+  const actor = new AsyncArrayActor();
+  return {
+    name: "hand-rolled queue, async handlers",
+    async loop(base, m) {
+      for (let i = base; i < base + m; i++) {
+        if (i & 1) await actor.call(0, i & MASK, 0);
+        else await actor.call(1, i & MASK, i);
+      }
+    },
+  };
+}
+
 function asyncMutex(): Api {
   const map = new Map<number, number>();
   const mutex = new Mutex();
@@ -447,6 +503,7 @@ async function mixSection(): Promise<MixRow[]> {
     wardenOwner(),
     wardenOwnerAsync(),
     arrayActor(),
+    asyncArrayActor(),
     asyncMutex(),
     pQueue(),
     xstateActor(),

@@ -96,6 +96,8 @@ export class Engine {
   /** The batch in the stream, and the command of it now running. */
   #batch: Command[] | undefined = undefined;
   #current: Command | undefined = undefined;
+  /** The index of `#current` in `#batch`, while its handler awaits. */
+  #index = 0;
   /** Ends the sink's `write()` in progress. */
   #endWrite: () => void = noop;
   /** A handler's synchronous part is running: a new command is re-entrant. */
@@ -262,7 +264,7 @@ export class Engine {
     this.#queued++;
     this.#current = command;
     command.arm(options?.timeout ?? this.#timeout, this.#clock);
-    this.#await(command, result, this.#afterNow);
+    this.#await(command, result);
     return promise;
   }
 
@@ -476,14 +478,8 @@ export class Engine {
     // chain of promises per batch, which would grow with the busy period.
     return new Promise<void>((end) => {
       this.#endWrite = end;
-      this.#go(batch);
+      this.#run(batch, 0);
     });
-  }
-
-  #go(batch: Command[]): void {
-    const running = this.#run(batch, 0);
-    if (running === undefined) this.#more();
-    else running.then(this.#more, this.#more);
   }
 
   readonly #more = (): void => {
@@ -497,7 +493,7 @@ export class Engine {
     const batch = this.#pending;
     this.#pending = [];
     this.#batch = batch;
-    this.#go(batch);
+    this.#run(batch, 0);
   };
 
   #endDrain(): void {
@@ -506,7 +502,13 @@ export class Engine {
     end();
   }
 
-  #run(batch: Command[], start: number): void | Promise<void> {
+  /**
+   * Runs `batch[start..]`, then `#more()`. A handler that returns a promise
+   * pauses the loop; `#resume` picks it up when that promise settles. No
+   * promise is returned up a chain: a batch of a thousand async handlers
+   * would otherwise resolve a thousand nested promises as it ends.
+   */
+  #run(batch: Command[], start: number): void {
     // `#queued` drops as each command finishes, so a caller that awaited
     // its reply finds room at once.
     for (let i = start; i < batch.length; i++, this.#queued--) {
@@ -525,11 +527,24 @@ export class Engine {
         continue;
       }
       if (result instanceof Promise) {
-        return this.#await(command, result, () => this.#run(batch, i + 1));
+        this.#index = i;
+        this.#await(command, result);
+        return;
       }
       command.resolve(result);
     }
+    this.#more();
   }
+
+  /**
+   * A handler's asynchronous part has settled (or timed out): go on with
+   * the next command of the batch, or end the inline run.
+   */
+  readonly #resume = (): void => {
+    const batch = this.#batch;
+    if (batch === undefined) this.#afterNow();
+    else this.#run(batch, this.#index + 1);
+  };
 
   /**
    * Runs a command's handler, and for a streamed reply takes its snapshot,
@@ -554,70 +569,64 @@ export class Engine {
   }
 
   /**
-   * A handler's asynchronous part: settles its command, then goes on with
-   * `then` (and resolves with what `then` returns).
+   * Waits for a handler's asynchronous part, settles its command, then
+   * `#resume`s. Without `handlerTimeout` the owner waits for the handler
+   * whatever happens, so `#current` is that command until it settles and
+   * the callbacks can be shared, not made per command.
    */
-  #await(
-    command: Command,
-    result: Promise<unknown>,
-    then: () => void | Promise<void>,
-  ): Promise<void> {
+  #await(command: Command, result: Promise<unknown>): void {
     if (this.#handlerTimeout !== Infinity) {
-      return this.#awaitTimed(command, result, then);
+      this.#awaitTimed(command, result);
+    } else {
+      result.then(this.#onValue, this.#onError);
     }
-    return result.then(
-      (value) => {
-        this.#queued--;
-        command.resolve(value);
-        return then();
-      },
-      (error) => {
-        this.#queued--;
-        command.reject(error);
-        return then();
-      },
-    );
   }
+
+  readonly #onValue = (value: unknown): void => {
+    this.#queued--;
+    this.#current!.resolve(value);
+    this.#resume();
+  };
+
+  readonly #onError = (error: unknown): void => {
+    this.#queued--;
+    this.#current!.reject(error);
+    this.#resume();
+  };
 
   /**
    * A handler's asynchronous part, raced against `handlerTimeout`: past it,
    * the command is rejected, `onError` told, and the owner moves on.
    */
-  #awaitTimed(
-    command: Command,
-    result: Promise<unknown>,
-    then: () => void | Promise<void>,
-  ): Promise<void> {
+  #awaitTimed(command: Command, result: Promise<unknown>): void {
     const ms = this.#handlerTimeout;
-    return new Promise<void>((next) => {
-      let done = false;
-      let timer: unknown = undefined;
-      const finish = (settle: () => void): void => {
-        if (done) return; // the later of handler and timer: ignored
-        done = true;
-        this.#clock.clearTimeout(timer);
-        this.#queued--;
-        settle();
-        next(then());
-      };
-      timer = this.#clock.setTimeout(() =>
-        finish(() => {
-          const error = new TimeoutError(
-            `Handler "${command.op}" ran longer than ${ms} ms (handlerTimeout): its command was rejected and the owner moved on; the handler may still be running`,
-            { timeout: ms, command: command.info() },
-          );
-          command.reject(error);
-          try {
-            this.onError(error);
-          } catch {
-            // onError itself failed: nowhere left to report to.
-          }
-        }), ms);
-      result.then(
-        (value) => finish(() => command.resolve(value)),
-        (error) => finish(() => command.reject(error)),
-      );
-    });
+    let done = false;
+    let timer: unknown = undefined;
+    const finish = (settle: () => void): void => {
+      if (done) return; // the later of handler and timer: ignored
+      done = true;
+      this.#clock.clearTimeout(timer);
+      this.#queued--;
+      settle();
+      this.#resume();
+    };
+    timer = this.#clock.setTimeout(() =>
+      finish(() => {
+        const error = new TimeoutError(
+          `Handler "${command.op}" ran longer than ${ms} ms (handlerTimeout): its command was rejected and the owner moved on; the handler may still be running`,
+          { timeout: ms, command: command.info() },
+        );
+        command.reject(error);
+        try {
+          this.onError(error);
+        } catch {
+          // onError itself failed: nowhere left to report to.
+        }
+      }), ms);
+    result.then(
+      (value) => finish(() => command.resolve(value)),
+      (error) => finish(() => command.reject(error)),
+    );
   }
 
   #maybeFinish(): void {
