@@ -451,8 +451,6 @@ function run<K, V>(
   map: Map<K, V>,
   watchers: Map<K, Set<Watcher<V>>>,
 ): unknown {
-  const notify = (key: K, value: V | undefined) =>
-    notifyWatchers(watchers, key, value);
   const args = command.args;
   const key = args[0] as K;
   switch (command.op) {
@@ -465,7 +463,7 @@ function run<K, V>(
       return map.has(key);
     case "delete": {
       const had = map.delete(key);
-      if (had) notify(key, undefined);
+      if (had) notifyWatchers(watchers, key, undefined);
       return had;
     }
     case "update": {
@@ -478,7 +476,7 @@ function run<K, V>(
       const next = fn(map.get(key));
       const store = (value: V) => {
         map.set(key, value);
-        notify(key, value);
+        notifyWatchers(watchers, key, value);
         return value;
       };
       return isPromiseLike(next)
@@ -490,7 +488,7 @@ function run<K, V>(
     case "clear": {
       const keys = watchers.size > 0 ? [...map.keys()] : [];
       map.clear();
-      for (const k of keys) notify(k, undefined);
+      for (const k of keys) notifyWatchers(watchers, k, undefined);
       return undefined;
     }
     case "entries": {
@@ -532,6 +530,7 @@ function run<K, V>(
   }
 }
 
+/** `set` itself: stores the value and tells the key's watchers. */
 function setEntry<K, V>(
   map: Map<K, V>,
   watchers: Map<K, Set<Watcher<V>>>,
