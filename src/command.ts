@@ -278,7 +278,8 @@ export class Command {
    * handler turned out asynchronous: until then it had none to pay for.
    */
   bind(resolve: (value: unknown) => void, signal: AbortSignal | undefined): void {
-    if (this.#resolve === NOOP) return;
+    // Unconditionally: even a command its handler settled early must get
+    // a reply; the engine settles it from the handler's promise.
     this.#resolve = resolve;
     if (signal !== undefined) {
       this.#extra = {
