@@ -1,7 +1,7 @@
 import type { CommandOptions, Envelope } from "./command.ts";
 import { STREAM } from "./command.ts";
 import { describe } from "./describe.ts";
-import { Engine } from "./engine.ts";
+import { callHandler, Engine, type StateHandler } from "./engine.ts";
 import type { OwnerOptions } from "./options.ts";
 import { mergeCommandOptions } from "./with.ts";
 
@@ -67,9 +67,17 @@ export type StreamOps<H> = {
  */
 export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
   // Hands an engine to the instance `with()` constructs (see there).
-  static #adopt: { engine: Engine; defaults: CommandOptions } | undefined;
+  static #adopt: {
+    engine: Engine;
+    defaults: CommandOptions;
+    state: unknown;
+    table: Map<string, StateHandler<unknown>>;
+  } | undefined;
   readonly #engine: Engine;
   readonly #defaults: CommandOptions | undefined;
+  /** The owned state and the handlers, for the engine's idle path. */
+  readonly #state: S;
+  readonly #table: Map<string, StateHandler<S>>;
 
   /**
    * Constructs a new owner. No stream is created until the first command,
@@ -85,6 +93,8 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
       Owner.#adopt = undefined;
       this.#engine = adopt.engine;
       this.#defaults = adopt.defaults;
+      this.#state = adopt.state as S;
+      this.#table = adopt.table as Map<string, StateHandler<S>>;
       return;
     }
     if (typeof handlers !== "object" || handlers === null) {
@@ -94,7 +104,7 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
         }`,
       );
     }
-    const table = new Map<string, (state: S, ...args: unknown[]) => unknown>();
+    const table = new Map<string, StateHandler<S>>();
     for (const [op, fn] of Object.entries(handlers)) {
       if (typeof fn !== "function") {
         throw new TypeError(
@@ -103,8 +113,10 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
           }`,
         );
       }
-      table.set(op, fn as (state: S, ...args: unknown[]) => unknown);
+      table.set(op, fn as StateHandler<S>);
     }
+    this.#state = state;
+    this.#table = table;
     this.#engine = new Engine((command) => {
       const fn = table.get(command.op);
       if (fn === undefined) {
@@ -114,18 +126,7 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
           })`,
         );
       }
-      const args = command.args;
-      // Direct calls for the common arities: no spread on the hot path.
-      switch (args.length) {
-        case 0:
-          return fn(state);
-        case 1:
-          return fn(state, args[0]);
-        case 2:
-          return fn(state, args[0], args[1]);
-        default:
-          return fn(state, ...args);
-      }
+      return callHandler(fn, state, command.args);
     }, options, "Owner");
     this.#defaults = options.timeout === undefined
       ? undefined
@@ -157,6 +158,16 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
     ...args: ArgsOf<H[K]>
   ): Promise<ReplyOf<H[K]>> {
     if (typeof op !== "string") return Promise.reject(badOp("ask", op));
+    const handler = this.#table.get(op);
+    if (handler !== undefined) {
+      return this.#engine.callHandler(
+        handler,
+        this.#state,
+        op,
+        args,
+        this.#defaults,
+      ) as Promise<ReplyOf<H[K]>>;
+    }
     return this.#engine.call(op, args, this.#defaults) as Promise<
       ReplyOf<H[K]>
     >;
@@ -223,6 +234,8 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
     Owner.#adopt = {
       engine: this.#engine,
       defaults: mergeCommandOptions(this.#defaults, options, "Owner.with()"),
+      state: this.#state,
+      table: this.#table as Map<string, StateHandler<unknown>>,
     };
     // The constructor adopts the engine; state and handlers are unused.
     return new Owner<S, H>(undefined as never, undefined as never);
