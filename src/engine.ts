@@ -35,7 +35,7 @@ export type StateHandler<S> = (state: S, ...args: unknown[]) => unknown;
  *
  * @internal
  */
-export function callHandler<S>(
+export function applyHandler<S>(
   handler: StateHandler<S>,
   state: S,
   args: readonly unknown[],
@@ -310,7 +310,7 @@ export class Engine {
     this.#dispatching = true;
     handlersRunning++;
     try {
-      result = callHandler(handler, state, args);
+      result = applyHandler(handler, state, args);
       if (isPromiseLike(result)) result = Promise.resolve(result);
     } catch (error) {
       result = error;

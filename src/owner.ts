@@ -1,7 +1,7 @@
 import type { CommandOptions, Envelope } from "./command.ts";
 import { STREAM } from "./command.ts";
 import { describe } from "./describe.ts";
-import { callHandler, Engine, type StateHandler } from "./engine.ts";
+import { applyHandler, Engine, type StateHandler } from "./engine.ts";
 import type { OwnerOptions } from "./options.ts";
 import { mergeCommandOptions } from "./with.ts";
 
@@ -126,7 +126,7 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
           })`,
         );
       }
-      return callHandler(fn, state, command.args);
+      return applyHandler(fn, state, command.args);
     }, options, "Owner");
     this.#defaults = options.timeout === undefined
       ? undefined
