@@ -237,7 +237,12 @@ export class Engine {
     args: readonly unknown[],
     options: CommandOptions | undefined,
   ): Promise<unknown> {
-    if (this.idle) return this.#callNow(op, args, options);
+    if (this.idle) {
+      const spare = this.#spare;
+      spare.reuse(op, args);
+      // The dispatcher takes the command alone: `state` is the command.
+      return this.#runNow(this.#dispatch, spare, NO_ARGS, op, args, options);
+    }
     // One shared executor, no closure per call; no reject kept: the
     // command rejects through resolve (less memory, less garbage).
     const promise = new Promise<unknown>(capture);
@@ -248,47 +253,10 @@ export class Engine {
   }
 
   /**
-   * Runs a command at once, inside the call, when the owner is idle: no
-   * command queued or running, and no handler of any owner on the stack.
-   * This is what the owner's `WritableStream` does itself (a `write()` to
-   * an idle stream runs the sink before it returns), without the stream's
-   * cost: a synchronous handler's reply is one settled promise, with no
-   * queue, no microtask hop, and no timer or signal listener, since it can
-   * no longer time out or be aborted. Order holds: anything sent later
-   * finds the owner idle again, or busy and queues behind.
-   */
-  #callNow(
-    op: string,
-    args: readonly unknown[],
-    options: CommandOptions | undefined,
-  ): Promise<unknown> {
-    const signal = options?.signal;
-    if (signal !== undefined && signal.aborted) {
-      return Promise.reject(signal.reason);
-    }
-    const command = this.#spare;
-    command.reuse(op, args);
-    let result: unknown;
-    this.#now = command;
-    try {
-      result = this.#invoke(command);
-    } catch (error) {
-      this.#idleAgain();
-      return Promise.reject(error);
-    }
-    if (!(result instanceof Promise)) {
-      this.#idleAgain();
-      return Promise.resolve(result);
-    }
-    this.#spare = new Command("", [], VALUE, undefined, unbound);
-    return this.#runningAsync(command, result, options);
-  }
-
-  /**
    * `call()` for an `Owner`, whose handler is already looked up: on an idle
-   * owner it runs `handler(state, ...args)` at once without even the spare
-   * command (about a fifth faster than `call()` there); a command object is
-   * made only if the handler turns out asynchronous. Otherwise as `call()`.
+   * owner it runs `handler(state, ...args)` without even the spare command
+   * (about a fifth faster); a command object is made only if the handler
+   * turns out asynchronous.
    */
   callHandler<S>(
     handler: StateHandler<S>,
@@ -298,19 +266,40 @@ export class Engine {
     options: CommandOptions | undefined,
   ): Promise<unknown> {
     if (!this.idle) return this.call(op, args, options);
+    return this.#runNow(handler, state, args, op, args, options);
+  }
+
+  /**
+   * Runs `handler(state, ...handlerArgs)` at once, inside the call, on an
+   * idle owner: no command queued or running, and no handler of any owner
+   * on the stack. This is what the owner's `WritableStream` does itself (a
+   * `write()` to an idle stream runs the sink before it returns), without
+   * the stream's cost: a synchronous handler's reply is one settled
+   * promise, with no queue, no microtask hop, and no timer or signal
+   * listener, since it can no longer time out or be aborted. Order holds:
+   * anything sent later finds the owner idle again, or busy and queues.
+   */
+  #runNow<S>(
+    handler: StateHandler<S>,
+    state: S,
+    handlerArgs: readonly unknown[],
+    op: string,
+    args: readonly unknown[],
+    options: CommandOptions | undefined,
+  ): Promise<unknown> {
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) {
       return Promise.reject(signal.reason);
     }
-    // The spare stands in as the running command (close and abort wait
-    // for it) without being used.
-    this.#now = this.#spare;
+    // The spare stands for the running command (close and abort wait for
+    // it), whether or not the handler takes it.
+    const spare = this.#now = this.#spare;
     let result: unknown;
     let threw = false;
     this.#dispatching = true;
     handlersRunning++;
     try {
-      result = applyHandler(handler, state, args);
+      result = applyHandler(handler, state, handlerArgs);
       if (isPromiseLike(result)) result = Promise.resolve(result);
     } catch (error) {
       result = error;
@@ -323,8 +312,15 @@ export class Engine {
       this.#idleAgain();
       return threw ? Promise.reject(result) : Promise.resolve(result);
     }
-    const command = new Command(op, args, VALUE, undefined, unbound);
-    return this.#runningAsync(command, result, options);
+    // An asynchronous handler: a dispatcher may hold on to the spare (a
+    // Machine's effects do), so it becomes this command, and a new spare
+    // takes its place.
+    let command: Command;
+    if ((state as unknown) === spare) {
+      command = spare;
+      this.#spare = new Command("", [], VALUE, undefined, unbound);
+    } else command = new Command(op, args, VALUE, undefined, unbound);
+    return this.#runningAsync(command, result as Promise<unknown>, options);
   }
 
   /**
