@@ -175,7 +175,8 @@ export class Machine<
    * `from` and `event`, and nothing changes. An effect that throws rejects
    * with its error, and nothing changes either (state and context as
    * before). A send that times out or is aborted while its effects run is
-   * discarded when they finish.
+   * discarded when they finish. On an idle machine the transition runs
+   * before `send()` returns (see `Owner.ask`).
    *
    * @param event The event name.
    * @param payload Passed to the guard and the effects.

@@ -137,6 +137,11 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
    * Runs a handler in the owner's turn and resolves its result. A handler
    * that throws or rejects fails this command only.
    *
+   * On an idle owner (nothing queued or running) the handler runs at once,
+   * before `ask()` returns, as a `write()` to an idle `WritableStream` runs
+   * its sink; on a busy one it waits its turn. Rely on the reply, not on
+   * which of the two happened.
+   *
    * @param op The handler's name.
    * @param args The handler's arguments after the state.
    * @returns The handler's (awaited) return value.

@@ -43,9 +43,9 @@ interface Adopted {
 
 /**
  * The seed's owned map: a `Map<K, V>` that only its owner touches. Every
- * method is a command through the owner's stream, run one at a time in the
- * order sent; `update()` is an atomic read-modify-write even when its
- * function is async.
+ * method is a command to the owner, run one at a time in the order sent
+ * (at once on an idle store, through its stream when busy); `update()` is
+ * an atomic read-modify-write even when its function is async.
  *
  * @typeParam K The key type.
  * @typeParam V The value type. Values are stored by reference, not cloned.
