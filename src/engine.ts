@@ -243,6 +243,15 @@ export class Engine {
       // The dispatcher takes the command alone: `state` is the command.
       return this.#runNow(this.#dispatch, spare, NO_ARGS, op, args, options);
     }
+    return this.#enqueue(op, args, options);
+  }
+
+  /** A command for a busy owner: queued, with a promise for its reply. */
+  #enqueue(
+    op: string,
+    args: readonly unknown[],
+    options: CommandOptions | undefined,
+  ): Promise<unknown> {
     // One shared executor, no closure per call; no reject kept: the
     // command rejects through resolve (less memory, less garbage).
     const promise = new Promise<unknown>(capture);
@@ -266,7 +275,7 @@ export class Engine {
     args: readonly unknown[],
     options: CommandOptions | undefined,
   ): Promise<unknown> {
-    if (!this.idle) return this.call(op, args, options);
+    if (!this.idle) return this.#enqueue(op, args, options);
     return this.#runNow(handler, state, args, op, args, options);
   }
 
