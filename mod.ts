@@ -38,8 +38,8 @@
  *
  * @module
  */
-export type { Clock } from "./src/clock.ts";
-export type { CommandOptions, Envelope, ValueReply } from "./src/command.ts";
+export type { Clock } from "./src/core/clock.ts";
+export type { CommandOptions, Envelope, ValueReply } from "./src/core/command.ts";
 export {
   ClosedError,
   type CommandInfo,
@@ -47,16 +47,16 @@ export {
   ReentrancyError,
   TimeoutError,
   TransitionError,
-} from "./src/errors.ts";
-export { Machine, type MachineOptions } from "./src/machine.ts";
+} from "./src/core/errors.ts";
+export { Machine, type MachineOptions } from "./src/machine/machine.ts";
 export type {
   MachineConfig,
   MachineSnapshot,
   MachineTransition,
   StateConfig,
   TransitionConfig,
-} from "./src/machine_types.ts";
-export type { OwnerOptions } from "./src/options.ts";
+} from "./src/machine/types.ts";
+export type { OwnerOptions } from "./src/core/options.ts";
 export {
   type ArgsOf,
   type Handler,

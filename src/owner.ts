@@ -1,9 +1,9 @@
-import type { CommandOptions, Envelope } from "./command.ts";
-import { STREAM } from "./command.ts";
-import { describe } from "./describe.ts";
-import { applyHandler, Engine, type StateHandler } from "./engine.ts";
-import type { OwnerOptions } from "./options.ts";
-import { mergeCommandOptions } from "./with.ts";
+import type { CommandOptions, Envelope } from "./core/command.ts";
+import { STREAM } from "./core/command.ts";
+import { describe } from "./core/describe.ts";
+import { applyHandler, Engine, type StateHandler } from "./core/engine.ts";
+import type { OwnerOptions } from "./core/options.ts";
+import { mergeCommandOptions } from "./core/with.ts";
 
 /** A handler: gets the owned state first, then the caller's arguments. */
 export type Handler<S> = (state: S, ...args: never[]) => unknown;

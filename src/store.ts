@@ -1,12 +1,12 @@
-import { type CommandOptions, OWNED_PAIRS } from "./command.ts";
-import type { Command, Envelope } from "./command.ts";
-import { describe } from "./describe.ts";
-import { Engine } from "./engine.ts";
-import { isPromiseLike } from "./is_promise_like.ts";
-import { LiveSource } from "./live_stream.ts";
-import type { OwnerOptions } from "./options.ts";
-import { positiveInteger } from "./validate.ts";
-import { mergeCommandOptions } from "./with.ts";
+import { type CommandOptions, OWNED_PAIRS } from "./core/command.ts";
+import type { Command, Envelope } from "./core/command.ts";
+import { describe } from "./core/describe.ts";
+import { Engine } from "./core/engine.ts";
+import { isPromiseLike } from "./core/is_promise_like.ts";
+import { LiveSource } from "./core/live_stream.ts";
+import type { OwnerOptions } from "./core/options.ts";
+import { positiveInteger } from "./core/validate.ts";
+import { mergeCommandOptions } from "./core/with.ts";
 
 /**
  * Options for {@linkcode Store}: those of every owner, plus the watchers'

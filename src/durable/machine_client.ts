@@ -1,7 +1,7 @@
-import type { CommandOptions } from "../command.ts";
-import { describe } from "../describe.ts";
-import { mergeCommandOptions } from "../with.ts";
-import type { MachineSnapshot } from "../machine_types.ts";
+import type { CommandOptions } from "../core/command.ts";
+import { describe } from "../core/describe.ts";
+import { mergeCommandOptions } from "../core/with.ts";
+import type { MachineSnapshot } from "../machine/types.ts";
 import type { DurableMachineClass } from "./machine_object.ts";
 import { Pipe } from "./pipe.ts";
 import type { DurableNamespace } from "./types.ts";

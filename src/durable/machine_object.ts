@@ -1,8 +1,8 @@
-import { describe } from "../describe.ts";
-import { Machine } from "../machine.ts";
-import type { MachineConfig, MachineSnapshot } from "../machine_types.ts";
+import { describe } from "../core/describe.ts";
+import { Machine } from "../machine/machine.ts";
+import type { MachineConfig, MachineSnapshot } from "../machine/types.ts";
 import { Owner } from "../owner.ts";
-import type { Persistence } from "../persistence.ts";
+import type { Persistence } from "../core/persistence.ts";
 import { snapshotPersistence } from "./storage_persistence.ts";
 import type { DurableObjectLike } from "./store_object.ts";
 import type { DurableObjectStateLike } from "./types.ts";

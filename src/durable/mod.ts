@@ -56,16 +56,16 @@ export {
   type DurableMachineClass,
   type DurableMachineOptions,
 } from "./machine_object.ts";
-export type { Persistence, StoreChange } from "../persistence.ts";
+export type { Persistence, StoreChange } from "../core/persistence.ts";
 // The core types the adapter's signatures mention, for one-stop imports.
-export type { CommandOptions } from "../command.ts";
+export type { CommandOptions } from "../core/command.ts";
 export type {
   MachineConfig,
   MachineSnapshot,
   MachineTransition,
   StateConfig,
   TransitionConfig,
-} from "../machine_types.ts";
+} from "../machine/types.ts";
 export { shardOf } from "./shard.ts";
 export {
   snapshotPersistence,

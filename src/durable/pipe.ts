@@ -3,9 +3,9 @@
 // in the order the client issued them, whatever the transport does with
 // concurrent requests. Commands issued while a batch is in flight go in
 // the next one. Internal.
-import type { CommandOptions } from "../command.ts";
-import { Deque } from "../deque.ts";
-import { TimeoutError } from "../errors.ts";
+import type { CommandOptions } from "../core/command.ts";
+import { Deque } from "../core/deque.ts";
+import { TimeoutError } from "../core/errors.ts";
 import type { DurableStub } from "./types.ts";
 import {
   CONTENT_TYPE,

@@ -1,4 +1,4 @@
-import type { Persistence, StoreChange } from "../persistence.ts";
+import type { Persistence, StoreChange } from "../core/persistence.ts";
 import type { DurableStorage } from "./types.ts";
 
 /**

@@ -1,6 +1,6 @@
-import type { CommandOptions } from "../command.ts";
-import { describe } from "../describe.ts";
-import { mergeCommandOptions } from "../with.ts";
+import type { CommandOptions } from "../core/command.ts";
+import { describe } from "../core/describe.ts";
+import { mergeCommandOptions } from "../core/with.ts";
 import { Pipe } from "./pipe.ts";
 import { shardOf } from "./shard.ts";
 import type { DurableStoreClass } from "./store_object.ts";

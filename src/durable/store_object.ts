@@ -1,6 +1,6 @@
-import { describe } from "../describe.ts";
+import { describe } from "../core/describe.ts";
 import { Owner } from "../owner.ts";
-import type { Persistence, StoreChange } from "../persistence.ts";
+import type { Persistence, StoreChange } from "../core/persistence.ts";
 import { storagePersistence } from "./storage_persistence.ts";
 import type { DurableObjectStateLike } from "./types.ts";
 import { type Asker, serve } from "./serve.ts";

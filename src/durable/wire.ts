@@ -1,7 +1,7 @@
 // The wire format between a client and a hosted owner: one POST per batch
 // of commands, JSON both ways. Internal to @warden/core/durable.
-import { ClosedError, TimeoutError, TransitionError } from "../errors.ts";
-import { describe } from "../describe.ts";
+import { ClosedError, TimeoutError, TransitionError } from "../core/errors.ts";
+import { describe } from "../core/describe.ts";
 
 /** One command as it crosses the wire. */
 export interface WireCommand {

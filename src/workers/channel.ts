@@ -19,7 +19,7 @@
  * @internal
  * @module
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../core/clock.ts";
 import {
   BYE,
   type ClientMessage,

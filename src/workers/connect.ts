@@ -1,15 +1,15 @@
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 import { ClientLink } from "./channel.ts";
-import type { CommandOptions } from "../command.ts";
-import { describe } from "../describe.ts";
+import type { CommandOptions } from "../core/command.ts";
+import { describe } from "../core/describe.ts";
 import { type Endpoint, post, serviceName } from "./endpoint.ts";
-import { ClosedError, TimeoutError } from "../errors.ts";
-import type { Machine } from "../machine.ts";
-import type { MachineSnapshot, MachineTransition } from "../machine_types.ts";
+import { ClosedError, TimeoutError } from "../core/errors.ts";
+import type { Machine } from "../machine/machine.ts";
+import type { MachineSnapshot, MachineTransition } from "../machine/types.ts";
 import type { ArgsOf, ItemOf, Owner, ReplyOf, StreamOps } from "../owner.ts";
 import type { Store } from "../store.ts";
-import { positiveInteger, timeoutValue } from "../validate.ts";
-import { mergeCommandOptions } from "../with.ts";
+import { positiveInteger, timeoutValue } from "../core/validate.ts";
+import { mergeCommandOptions } from "../core/with.ts";
 import {
   argsCross,
   CALL,

@@ -1,10 +1,10 @@
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 import { canTransferStreams, ServerLink } from "./channel.ts";
-import type { Envelope } from "../command.ts";
-import { describe } from "../describe.ts";
+import type { Envelope } from "../core/command.ts";
+import { describe } from "../core/describe.ts";
 import { type Endpoint, listen, serviceName } from "./endpoint.ts";
-import { ClosedError } from "../errors.ts";
-import { optionalSignal, positiveInteger, timeoutValue } from "../validate.ts";
+import { ClosedError } from "../core/errors.ts";
+import { optionalSignal, positiveInteger, timeoutValue } from "../core/validate.ts";
 import {
   CALL,
   CANCEL,

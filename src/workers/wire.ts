@@ -15,7 +15,7 @@ import {
   ReentrancyError,
   TimeoutError,
   TransitionError,
-} from "../errors.ts";
+} from "../core/errors.ts";
 
 // Client → server.
 /** Run an op, one value back. */

@@ -3,20 +3,20 @@ import {
   type CommandOptions,
   type Envelope,
   VALUE,
-} from "./command.ts";
-import { describe } from "./describe.ts";
-import { Engine } from "./engine.ts";
-import { TransitionError } from "./errors.ts";
-import { isPromiseLike } from "./is_promise_like.ts";
-import { LiveSource } from "./live_stream.ts";
+} from "../core/command.ts";
+import { describe } from "../core/describe.ts";
+import { Engine } from "../core/engine.ts";
+import { TransitionError } from "../core/errors.ts";
+import { isPromiseLike } from "../core/is_promise_like.ts";
+import { LiveSource } from "../core/live_stream.ts";
 import type {
   MachineConfig,
   MachineSnapshot,
   MachineTransition,
-} from "./machine_types.ts";
-import type { OwnerOptions } from "./options.ts";
-import { positiveInteger } from "./validate.ts";
-import { mergeCommandOptions } from "./with.ts";
+} from "./types.ts";
+import type { OwnerOptions } from "../core/options.ts";
+import { positiveInteger } from "../core/validate.ts";
+import { mergeCommandOptions } from "../core/with.ts";
 
 /**
  * Options for {@linkcode Machine}: those of every owner (the `clock` also
