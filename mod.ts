@@ -39,7 +39,11 @@
  * @module
  */
 export type { Clock } from "./src/core/clock.ts";
-export type { CommandOptions, Envelope, ValueReply } from "./src/core/command.ts";
+export type {
+  CommandOptions,
+  Envelope,
+  ValueReply,
+} from "./src/core/command.ts";
 export {
   ClosedError,
   type CommandInfo,

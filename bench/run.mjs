@@ -57,18 +57,26 @@ const wantMix = only === "" || only.split(",").includes("mix");
 if (wantMix) {
   const probe = spawnSync("go", ["version"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0) {
-    console.log("Go seed: skipped (`go` not found; e.g. apt-get install golang-go)");
+    console.log(
+      "Go seed: skipped (`go` not found; e.g. apt-get install golang-go)",
+    );
   } else {
     const seed = spawnSync(
       "go",
-      ["run", join(root, "bench", "seed.go"), ...(quick ? ["-rounds", "3", "-ms", "40"] : [])],
+      [
+        "run",
+        join(root, "bench", "seed.go"),
+        ...(quick ? ["-rounds", "3", "-ms", "40"] : []),
+      ],
       { encoding: "utf8", cwd: root },
     );
     if (seed.status === 0) {
       go = JSON.parse(seed.stdout);
       env.WARDEN_BENCH_GO = JSON.stringify(go);
       console.log(
-        `Go seed (${go.version}, GOMAXPROCS ${go.procs}): ${(go.one / 1e6).toFixed(2)}M ops/s (1 caller), ${(go.many / 1e6).toFixed(2)}M (1,000 goroutines)`,
+        `Go seed (${go.version}, GOMAXPROCS ${go.procs}): ${
+          (go.one / 1e6).toFixed(2)
+        }M ops/s (1 caller), ${(go.many / 1e6).toFixed(2)}M (1,000 goroutines)`,
       );
     } else {
       console.log(`Go seed: failed, skipped\n${seed.stderr}`);
@@ -79,7 +87,11 @@ if (wantMix) {
 function run(name) {
   const [cmd, argv] = commands[name];
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { env, cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(cmd, argv, {
+      env,
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let result;
     let buffer = "";
     child.stdout.setEncoding("utf8");
@@ -131,24 +143,48 @@ function targets(res) {
   const seed = row(mix, "Go seed");
   if (store && floor) {
     const v = store.many / floor.many;
-    add("1,000 callers: Store ≥ 0.6× promise floor (async fn)", `${r2(v)}×`, v >= 0.6);
+    add(
+      "1,000 callers: Store ≥ 0.6× promise floor (async fn)",
+      `${r2(v)}×`,
+      v >= 0.6,
+    );
   }
   if (store && floorNew) {
     const v = store.many / floorNew.many;
-    add("1,000 callers: Store ≥ 0.6× promise floor (new Promise)", `${r2(v)}×`, v >= 0.6);
+    add(
+      "1,000 callers: Store ≥ 0.6× promise floor (new Promise)",
+      `${r2(v)}×`,
+      v >= 0.6,
+    );
   }
   if (store && write) {
     const v = store.one / write.one;
-    add("1 caller: Store ≥ 0.9× one write() per command", `${r2(v)}×`, v >= 0.9);
+    add(
+      "1 caller: Store ≥ 0.9× one write() per command",
+      `${r2(v)}×`,
+      v >= 0.9,
+    );
   }
   if (res.burst) {
     const v = res.burst.large / res.burst.small;
-    add("100k burst ≥ 0.8× per-command throughput of 1k burst (idle store)", `${r2(v)}×`, v >= 0.8);
+    add(
+      "100k burst ≥ 0.8× per-command throughput of 1k burst (idle store)",
+      `${r2(v)}×`,
+      v >= 0.8,
+    );
     const q = res.burst.queuedLarge / res.burst.queuedSmall;
-    add("100k burst ≥ 0.8× per-command throughput of 1k burst (all queued)", `${r2(q)}×`, q >= 0.8);
+    add(
+      "100k burst ≥ 0.8× per-command throughput of 1k burst (all queued)",
+      `${r2(q)}×`,
+      q >= 0.8,
+    );
     // Context, not a target: the same drop with no owner at all.
     const f = res.burst.floorLarge / res.burst.floorSmall;
-    add("(for comparison) the same bursts of async fn calls, no owner", `${r2(f)}×`, undefined);
+    add(
+      "(for comparison) the same bursts of async fn calls, no owner",
+      `${r2(f)}×`,
+      undefined,
+    );
   }
   if (res.heap) {
     const b = res.heap.perCommand[0].bytes;
@@ -157,14 +193,20 @@ function targets(res) {
     const growth = s[s.length - 1] - s[0];
     add(
       `heap flat across ${res.heap.soakCommands / 1e6}M commands`,
-      `${(s[0] / 2 ** 20).toFixed(1)} → ${(s[s.length - 1] / 2 ** 20).toFixed(1)} MB`,
+      `${(s[0] / 2 ** 20).toFixed(1)} → ${
+        (s[s.length - 1] / 2 ** 20).toFixed(1)
+      } MB`,
       growth < 2 ** 20,
     );
   }
   if (store && seed) {
     const a = store.one / seed.one;
     const b = store.many / seed.many;
-    add("≥ 1.5× the Go seed (1 caller / 1,000 callers)", `${r2(a)}× / ${r2(b)}×`, a >= 1.5 && b >= 1.5);
+    add(
+      "≥ 1.5× the Go seed (1 caller / 1,000 callers)",
+      `${r2(a)}× / ${r2(b)}×`,
+      a >= 1.5 && b >= 1.5,
+    );
   }
   if (store && mutex) {
     const v = store.many / mutex.many;
@@ -181,7 +223,9 @@ function targets(res) {
   if (res.entries) {
     const v = res.entries.perSecond;
     add(
-      `entries() ≥ 3M entries/s (${res.entries.size / 1e6}M entries; target set for Node)`,
+      `entries() ≥ 3M entries/s (${
+        res.entries.size / 1e6
+      }M entries; target set for Node)`,
       `${M(v)}/s`,
       v >= 3e6,
     );
@@ -204,34 +248,77 @@ if (markdown) {
   if (withMix.length) {
     const head = withMix.map((r) => r.version);
     console.log(
-      `| get/set mix, ops/s (× promise floor) | ${head.map((h) => `${h}, 1 caller | ${h}, 1,000 callers`).join(" | ")} |`,
+      `| get/set mix, ops/s (× promise floor) | ${
+        head.map((h) => `${h}, 1 caller | ${h}, 1,000 callers`).join(" | ")
+      } |`,
     );
     console.log(`| --- | ${head.map(() => "---: | ---:").join(" | ")} |`);
     for (const [i, base] of withMix[0].mix.entries()) {
       const cells = withMix.map((r) => {
         const m = r.mix[i];
         const f = row(r.mix, "promise floor (async");
-        return `${M(m.one)} (${r2(m.one / f.one)}) | ${M(m.many)} (${r2(m.many / f.many)})`;
+        return `${M(m.one)} (${r2(m.one / f.one)}) | ${M(m.many)} (${
+          r2(m.many / f.many)
+        })`;
       });
       console.log(`| ${base.name} | ${cells.join(" | ")} |`);
     }
   }
   console.log();
   const other = [
-    ["Machine send(), transitions/s: 1 caller / 1,000 callers", (r) => r.machine && `${M(r.machine.one)} / ${M(r.machine.many)}`],
-    ["`Store.set` bursts to an idle store, cmds/s: 1k / 100k sent at once", (r) => r.burst && `${M(r.burst.small)} / ${M(r.burst.large)}`],
-    ["the same bursts queued behind a running command", (r) => r.burst && `${M(r.burst.queuedSmall)} / ${M(r.burst.queuedLarge)}`],
-    ["the same bursts, hand-rolled array-queue actor", (r) => r.burst && `${M(r.burst.actorSmall)} / ${M(r.burst.actorLarge)}`],
-    ["the same bursts of calls to an async fn (no owner)", (r) => r.burst && `${M(r.burst.floorSmall)} / ${M(r.burst.floorLarge)}`],
-    ["entries(), entries/s (reader reads one by one)", (r) => r.entries && `${M(r.entries.perSecond)} (${r.entries.size / 1e6}M entries)`],
-    ["Store ops/s, 1,000 callers: idle / entries() reader stalled", (r) => r.entries && `${M(r.entries.servingIdle)} / ${M(r.entries.servingWhileStalled)}`],
-    ["heap per queued command: Store / one write() / array actor", (r) => r.heap && r.heap.perCommand.map((h) => `${h.bytes.toFixed(0)} B`).join(" / ")],
-    ["heap after 1/10 and 10/10 of the soak", (r) => r.heap && `${(r.heap.soak[0] / 2 ** 20).toFixed(1)} / ${(r.heap.soak[9] / 2 ** 20).toFixed(1)} MB (${r.heap.soakCommands / 1e6}M cmds)`],
+    [
+      "Machine send(), transitions/s: 1 caller / 1,000 callers",
+      (r) => r.machine && `${M(r.machine.one)} / ${M(r.machine.many)}`,
+    ],
+    [
+      "`Store.set` bursts to an idle store, cmds/s: 1k / 100k sent at once",
+      (r) => r.burst && `${M(r.burst.small)} / ${M(r.burst.large)}`,
+    ],
+    [
+      "the same bursts queued behind a running command",
+      (r) => r.burst && `${M(r.burst.queuedSmall)} / ${M(r.burst.queuedLarge)}`,
+    ],
+    [
+      "the same bursts, hand-rolled array-queue actor",
+      (r) => r.burst && `${M(r.burst.actorSmall)} / ${M(r.burst.actorLarge)}`,
+    ],
+    [
+      "the same bursts of calls to an async fn (no owner)",
+      (r) => r.burst && `${M(r.burst.floorSmall)} / ${M(r.burst.floorLarge)}`,
+    ],
+    [
+      "entries(), entries/s (reader reads one by one)",
+      (r) =>
+        r.entries &&
+        `${M(r.entries.perSecond)} (${r.entries.size / 1e6}M entries)`,
+    ],
+    [
+      "Store ops/s, 1,000 callers: idle / entries() reader stalled",
+      (r) =>
+        r.entries &&
+        `${M(r.entries.servingIdle)} / ${M(r.entries.servingWhileStalled)}`,
+    ],
+    [
+      "heap per queued command: Store / one write() / array actor",
+      (r) =>
+        r.heap &&
+        r.heap.perCommand.map((h) => `${h.bytes.toFixed(0)} B`).join(" / "),
+    ],
+    [
+      "heap after 1/10 and 10/10 of the soak",
+      (r) =>
+        r.heap &&
+        `${(r.heap.soak[0] / 2 ** 20).toFixed(1)} / ${
+          (r.heap.soak[9] / 2 ** 20).toFixed(1)
+        } MB (${r.heap.soakCommands / 1e6}M cmds)`,
+    ],
   ];
   console.log(`| measurement | ${results.map((r) => r.version).join(" | ")} |`);
   console.log(`| --- | ${results.map(() => "---").join(" | ")} |`);
   for (const [label, get] of other) {
-    console.log(`| ${label} | ${results.map((r) => get(r) ?? "–").join(" | ")} |`);
+    console.log(
+      `| ${label} | ${results.map((r) => get(r) ?? "–").join(" | ")} |`,
+    );
   }
   console.log();
   console.log(`| target | ${results.map((r) => r.version).join(" | ")} |`);
@@ -239,7 +326,11 @@ if (markdown) {
   const all = results.map(targets);
   for (const [i, t] of all[0].entries()) {
     console.log(
-      `| ${t.target} | ${all.map((ts) => `${ts[i]?.measured ?? "–"}${ts[i]?.ok === false ? " ✗" : ""}`).join(" | ")} |`,
+      `| ${t.target} | ${
+        all.map((ts) =>
+          `${ts[i]?.measured ?? "–"}${ts[i]?.ok === false ? " ✗" : ""}`
+        ).join(" | ")
+      } |`,
     );
   }
 }

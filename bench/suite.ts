@@ -56,7 +56,9 @@ function gc(): boolean {
 }
 
 function heapUsed(): number {
-  return g.Deno ? g.Deno.memoryUsage().heapUsed : process.memoryUsage().heapUsed;
+  return g.Deno
+    ? g.Deno.memoryUsage().heapUsed
+    : process.memoryUsage().heapUsed;
 }
 
 function median(values: number[]): number {
@@ -570,7 +572,9 @@ async function burstSection(): Promise<Burst> {
       // last burst): it waits on a gate opened after the burst is sent.
       let release: () => void = () => {};
       const gate = new Promise<void>((r) => (release = r));
-      const hold = queued ? store.update(-1, () => gate.then(() => t)) : undefined;
+      const hold = queued
+        ? store.update(-1, () => gate.then(() => t))
+        : undefined;
       const all: Promise<void>[] = new Array(size);
       for (let i = 0; i < size; i++) all[i] = store.set(i & MASK, i);
       release();
@@ -796,18 +800,26 @@ async function main(): Promise<void> {
   const want = (s: string) => only.length === 0 || only.includes(s);
   const t0 = performance.now();
   print(
-    `== ${version}${QUICK ? " (quick)" : ""}: medians of ${ROUNDS} rounds, ~${SAMPLE_MS} ms each`,
+    `== ${version}${
+      QUICK ? " (quick)" : ""
+    }: medians of ${ROUNDS} rounds, ~${SAMPLE_MS} ms each`,
   );
 
   let mix: MixRow[] = [];
   if (want("mix")) {
     mix = await mixSection();
     if (go) {
-      mix.push({ name: `Go seed (${go.version}, 1 process)`, one: go.one, many: go.many });
+      mix.push({
+        name: `Go seed (${go.version}, 1 process)`,
+        one: go.one,
+        many: go.many,
+      });
     }
     const floor = mix.find((r) => r.name.startsWith("promise floor"))!;
     print();
-    print(`get/set mix over ${KEYS} keys; ×floor = ops/s ÷ promise floor, same run`);
+    print(
+      `get/set mix over ${KEYS} keys; ×floor = ops/s ÷ promise floor, same run`,
+    );
     print(
       `${pad("", 38)}${lpad("1 caller", 9)}${lpad("×floor", 8)}${
         lpad("1,000 callers", 15)
@@ -839,15 +851,17 @@ async function main(): Promise<void> {
     print(
       `Store.set bursts (1k / 100k sent in one turn), cmds/s: idle store ${
         fmt(burst.small)
-      } / ${fmt(burst.large)} (${x(burst.large, burst.small)}); queued behind a running command ${
-        fmt(burst.queuedSmall)
-      } / ${fmt(burst.queuedLarge)} (${
-        x(burst.queuedLarge, burst.queuedSmall)
-      }); hand-rolled actor ${fmt(burst.actorSmall)} / ${
-        fmt(burst.actorLarge)
-      } (${x(burst.actorLarge, burst.actorSmall)}); async fn, no owner ${
-        fmt(burst.floorSmall)
-      } / ${fmt(burst.floorLarge)} (${x(burst.floorLarge, burst.floorSmall)})`,
+      } / ${fmt(burst.large)} (${
+        x(burst.large, burst.small)
+      }); queued behind a running command ${fmt(burst.queuedSmall)} / ${
+        fmt(burst.queuedLarge)
+      } (${x(burst.queuedLarge, burst.queuedSmall)}); hand-rolled actor ${
+        fmt(burst.actorSmall)
+      } / ${fmt(burst.actorLarge)} (${
+        x(burst.actorLarge, burst.actorSmall)
+      }); async fn, no owner ${fmt(burst.floorSmall)} / ${
+        fmt(burst.floorLarge)
+      } (${x(burst.floorLarge, burst.floorSmall)})`,
     );
   }
 

@@ -117,17 +117,21 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
     }
     this.#state = state;
     this.#table = table;
-    this.#engine = new Engine((command) => {
-      const fn = table.get(command.op);
-      if (fn === undefined) {
-        throw new TypeError(
-          `Cannot run "${command.op}": no handler by that name (known: ${
-            [...table.keys()].join(", ") || "none"
-          })`,
-        );
-      }
-      return applyHandler(fn, state, command.args);
-    }, options, "Owner");
+    this.#engine = new Engine(
+      (command) => {
+        const fn = table.get(command.op);
+        if (fn === undefined) {
+          throw new TypeError(
+            `Cannot run "${command.op}": no handler by that name (known: ${
+              [...table.keys()].join(", ") || "none"
+            })`,
+          );
+        }
+        return applyHandler(fn, state, command.args);
+      },
+      options,
+      "Owner",
+    );
     this.#defaults = options.timeout === undefined
       ? undefined
       : { timeout: options.timeout };
@@ -207,7 +211,9 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
   ): ReadableStream<ItemOf<H[K]>> {
     if (typeof op !== "string") {
       const error = badOp("stream", op);
-      return new ReadableStream({ start: (controller) => controller.error(error) });
+      return new ReadableStream({
+        start: (controller) => controller.error(error),
+      });
     }
     return this.#engine.callStream<ItemOf<H[K]>>(
       op,

@@ -548,5 +548,5 @@ function notifyWatchers<K, V>(
   value: V | undefined,
 ): void {
   const set = watchers.get(key);
-  if (set !== undefined) for (const watcher of set) watcher.push(value);
+  if (set !== undefined) { for (const watcher of set) watcher.push(value); }
 }

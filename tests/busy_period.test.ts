@@ -62,15 +62,17 @@ test("Owner.abort() during a busy period rejects queued commands and stops", asy
   const done: number[] = [];
   const queued: Promise<unknown>[] = [];
   for (let i = 0; i < 10; i++) {
-    queued.push(owner.ask("inc").then((n) => {
-      done.push(n);
-      // A caller resumed by a reply sends more, then the owner is aborted
-      // before the next turn: those never run.
-      if (n === 10) {
-        queued.push(owner.ask("inc"), owner.ask("inc"));
-        void owner.abort(new Error("stop"));
-      }
-    }));
+    queued.push(
+      owner.ask("inc").then((n) => {
+        done.push(n);
+        // A caller resumed by a reply sends more, then the owner is aborted
+        // before the next turn: those never run.
+        if (n === 10) {
+          queued.push(owner.ask("inc"), owner.ask("inc"));
+          void owner.abort(new Error("stop"));
+        }
+      }),
+    );
   }
   gate.resolve();
   await blocked;

@@ -42,7 +42,9 @@ test("Owner: a handler that throws undefined rejects with undefined, not a fulfi
   let outcome = "pending";
   await owner.ask("bad").then(
     () => (outcome = "fulfilled"),
-    (e) => (outcome = e === undefined ? "rejected undefined" : "rejected other"),
+    (
+      e,
+    ) => (outcome = e === undefined ? "rejected undefined" : "rejected other"),
   );
   assert.equal(outcome, "rejected undefined");
   assert.equal(await owner.ask("inc"), 1);
@@ -94,7 +96,9 @@ test("Owner: a handler that mutates then throws keeps the mutation (the owner do
     read: (s) => ({ n: s.n, log: [...s.log] }),
   });
   await assert.rejects(owner.ask("half"), { message: "after mutating" });
-  await assert.rejects(owner.ask("halfAsync"), { message: "after mutating, async" });
+  await assert.rejects(owner.ask("halfAsync"), {
+    message: "after mutating, async",
+  });
   assert.deepEqual(await owner.ask("read"), { n: 110, log: ["half"] });
   await owner.close();
 });
@@ -102,13 +106,19 @@ test("Owner: a handler that mutates then throws keeps the mutation (the owner do
 test("Store.update(): fn that throws, sync or async, leaves the value as it was (Store commits only on success)", async () => {
   const store = new Store<string, number>([["k", 1]]);
   const changes = store.watch("k");
-  await assert.rejects(store.update("k", () => {
-    throw 42;
-  }), (e) => e === 42);
-  await assert.rejects(store.update("k", async () => {
-    await Promise.resolve();
-    throw undefined;
-  }), (e) => e === undefined);
+  await assert.rejects(
+    store.update("k", () => {
+      throw 42;
+    }),
+    (e) => e === 42,
+  );
+  await assert.rejects(
+    store.update("k", async () => {
+      await Promise.resolve();
+      throw undefined;
+    }),
+    (e) => e === undefined,
+  );
   assert.equal(await store.get("k"), 1);
   await store.close();
   assert.deepEqual(await collect(changes), [1]); // no change was published
@@ -134,7 +144,10 @@ test("Owner: a handler that asks its own owner synchronously gets a ReentrancyEr
     assert.ok(error instanceof ReentrancyError);
     assert.equal(error.name, "ReentrancyError");
     assert.deepEqual(error.command, { op: "inc", args: [] });
-    assert.match(error.message, /Cannot run "inc" from inside a handler of the same owner/);
+    assert.match(
+      error.message,
+      /Cannot run "inc" from inside a handler of the same owner/,
+    );
     return true;
   });
   assert.equal(await owner.ask("fireAndForget"), "done"); // refused too: n stays 0
@@ -155,12 +168,15 @@ test("Owner: re-entrant stream(), with() and Store commands from a handler are r
   await flushMicrotasks();
   assert.equal(errors.length, 4);
   for (const error of errors) assert.ok(error instanceof ReentrancyError);
-  assert.deepEqual(errors.map((e) => (e as ReentrancyError).command?.op).sort(), [
-    "entries",
-    "get",
-    "set",
-    "watch",
-  ]);
+  assert.deepEqual(
+    errors.map((e) => (e as ReentrancyError).command?.op).sort(),
+    [
+      "entries",
+      "get",
+      "set",
+      "watch",
+    ],
+  );
   assert.equal(await store.get("a"), 2);
   assert.equal(await store.has("b"), false);
   await store.close();
@@ -222,17 +238,28 @@ test("Owner: after an await, a call to the own owner is not detected: handlerTim
 test("Owner: awaiting its own close() or a cycle through another owner deadlocks; handlerTimeout reports both", async () => {
   const clock = manualClock();
   const reported: string[] = [];
-  const onError = (e: unknown) => reported.push((e as TimeoutError).command?.op ?? "?");
-  const selfClosing: Owner<Counter, { shutdown: (s: Counter) => Promise<void> }> = new Owner({ n: 0 }, {
+  const onError = (e: unknown) =>
+    reported.push((e as TimeoutError).command?.op ?? "?");
+  const selfClosing: Owner<
+    Counter,
+    { shutdown: (s: Counter) => Promise<void> }
+  > = new Owner({ n: 0 }, {
     shutdown: async () => {
       await Promise.resolve();
       await selfClosing.close(); // waits for the queue, which waits for this handler
     },
   }, { clock, handlerTimeout: 10, onError });
   // A asks B, B asks A: A is busy awaiting B, so B's command waits behind A.
-  let a!: Owner<Counter, { viaB: (s: Counter) => Promise<number>; inc: (s: Counter) => number }>;
+  let a!: Owner<
+    Counter,
+    { viaB: (s: Counter) => Promise<number>; inc: (s: Counter) => number }
+  >;
   const b = new Owner({}, { back: () => a.ask("inc") });
-  a = new Owner({ n: 0 }, { viaB: () => b.ask("back"), inc: (s) => ++s.n }, { clock, handlerTimeout: 10, onError });
+  a = new Owner({ n: 0 }, { viaB: () => b.ask("back"), inc: (s) => ++s.n }, {
+    clock,
+    handlerTimeout: 10,
+    onError,
+  });
   const shutdown = selfClosing.ask("shutdown");
   const cycle = a.ask("viaB");
   await flushMicrotasks();
@@ -267,7 +294,10 @@ test("Owner options.handlerTimeout: a stuck handler is rejected with TimeoutErro
   await assert.rejects(first, (error: unknown) => {
     assert.ok(error instanceof TimeoutError);
     assert.equal(error.timeout, 100);
-    assert.match(error.message, /Handler "stuck" ran longer than 100 ms \(handlerTimeout\)/);
+    assert.match(
+      error.message,
+      /Handler "stuck" ran longer than 100 ms \(handlerTimeout\)/,
+    );
     return true;
   });
   assert.equal(reported.length, 1);
@@ -293,7 +323,10 @@ test("Owner options.handlerTimeout: handlers that finish in time are unaffected 
     },
     sync: (s: Counter) => s.n,
   }, { clock, handlerTimeout: 10, onError: () => assert.fail("no report") });
-  assert.deepEqual(await Promise.all([owner.ask("inc"), owner.ask("inc"), owner.ask("sync")]), [1, 2, 2]);
+  assert.deepEqual(
+    await Promise.all([owner.ask("inc"), owner.ask("inc"), owner.ask("sync")]),
+    [1, 2, 2],
+  );
   await assert.rejects(owner.ask("fail"), { message: "own error" });
   assert.equal(clock.pending(), 0);
   await owner.close();
@@ -333,7 +366,10 @@ test("Owner options.handlerTimeout lets close() and abort() finish despite a han
 
 test("Owner options.handlerTimeout: an onError that throws does not stall the owner", async () => {
   const clock = manualClock();
-  const owner = new Owner({}, { hang: () => new Promise(() => {}), run: () => "ran" }, {
+  const owner = new Owner({}, {
+    hang: () => new Promise(() => {}),
+    run: () => "ran",
+  }, {
     clock,
     handlerTimeout: 1,
     onError: () => {
@@ -353,7 +389,8 @@ test("new Owner() rejects a bad handlerTimeout with a RangeError", () => {
   for (const bad of [-1, Number.NaN, "5", null]) {
     assert.throws(() => new Owner({}, {}, { handlerTimeout: bad as never }), {
       name: "RangeError",
-      message: /Cannot create Owner: handlerTimeout must be a non-negative number/,
+      message:
+        /Cannot create Owner: handlerTimeout must be a non-negative number/,
     });
   }
   assert.throws(() => new Store([], { handlerTimeout: -5 }), RangeError);
@@ -364,7 +401,10 @@ test("new Owner() rejects a bad handlerTimeout with a RangeError", () => {
 test("Owner: a never-settling handler holds the owner, but per-command signal and timeout free its callers", async () => {
   const clock = manualClock();
   let runs = 0;
-  const owner = new Owner({}, { hang: () => new Promise<never>(() => {}), run: () => ++runs }, { clock });
+  const owner = new Owner({}, {
+    hang: () => new Promise<never>(() => {}),
+    run: () => ++runs,
+  }, { clock });
   const controller = new AbortController();
   const hung = owner.with({ signal: controller.signal }).ask("hang");
   const queued = owner.with({ timeout: 10 }).ask("run");
@@ -518,14 +558,19 @@ test("Owner: a command with an already-aborted signal rejects with its reason an
   await assert.rejects(view.ask("run"), (e) => e === reason);
   await assert.rejects(collect(view.stream("list")), (e) => e === reason);
   const store = new Store<string, number>();
-  await assert.rejects(collect(store.with({ signal: AbortSignal.abort(reason) }).watch("a")), (e) => e === reason);
+  await assert.rejects(
+    collect(store.with({ signal: AbortSignal.abort(reason) }).watch("a")),
+    (e) => e === reason,
+  );
   assert.equal(runs, 0);
   assert.equal(await owner.ask("run"), 1);
   await Promise.all([owner.close(), store.close()]);
 });
 
 test("new Owner() with an already-aborted options.signal starts closed", async () => {
-  const owner = new Owner({}, { run: () => 1 }, { signal: AbortSignal.abort(new Error("dead")) });
+  const owner = new Owner({}, { run: () => 1 }, {
+    signal: AbortSignal.abort(new Error("dead")),
+  });
   await owner.closed;
   await assert.rejects(owner.ask("run"), ClosedError);
 });
@@ -534,7 +579,11 @@ test("Owner.with({ timeout: 0 }): queued behind a running handler, it times out 
   const clock = manualClock();
   const gate = deferred();
   let runs = 0;
-  const owner = new Owner({}, { block: () => gate.promise, run: () => ++runs }, { clock });
+  const owner = new Owner(
+    {},
+    { block: () => gate.promise, run: () => ++runs },
+    { clock },
+  );
   const blocked = owner.ask("block");
   const zero = owner.with({ timeout: 0 }).ask("run");
   clock.advance(0);
@@ -579,7 +628,10 @@ test("Store: a watcher that never reads overflows alone; the owner and other wat
     await store.set("k", i);
     seen.push((await reader.read()).value);
   }
-  assert.deepEqual(seen, [undefined, ...Array.from({ length: 49 }, (_, i) => i)]);
+  assert.deepEqual(seen, [
+    undefined,
+    ...Array.from({ length: 49 }, (_, i) => i),
+  ]);
   await assert.rejects(collect(idle), (error: unknown) => {
     assert.ok(error instanceof OverflowError);
     assert.equal(error.limit, 4);
@@ -591,7 +643,9 @@ test("Store: a watcher that never reads overflows alone; the owner and other wat
 });
 
 test("Store.entries(): a reader that cancels mid-stream frees the snapshot; the owner serves on", async () => {
-  const store = new Store<number, number>(Array.from({ length: 5000 }, (_, i) => [i, i] as [number, number]));
+  const store = new Store<number, number>(
+    Array.from({ length: 5000 }, (_, i) => [i, i] as [number, number]),
+  );
   const reader = store.entries().getReader();
   const first = await reader.read();
   assert.deepEqual(first.value, [0, 0]);
@@ -607,7 +661,7 @@ test("Owner.stream(): a reader that cancels while an async generator produces st
   const owner = new Owner({}, {
     async *produce() {
       try {
-        for (let i = 0; ; i++) {
+        for (let i = 0;; i++) {
           await gate.promise;
           log.push(`item ${i}`);
           yield i;
@@ -645,7 +699,11 @@ test("Machine: a timeout firing between an async transition's commit and its rep
   const machine = new Machine({
     initial: "a",
     states: {
-      a: { on: { go: { target: "b", action: async () => await Promise.resolve() } } },
+      a: {
+        on: {
+          go: { target: "b", action: async () => await Promise.resolve() },
+        },
+      },
       b: { on: { back: "a" } },
     },
   }, { clock });

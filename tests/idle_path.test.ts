@@ -15,7 +15,10 @@ import { deferred, flushMicrotasks, manualClock } from "./_helpers.ts";
 
 test("Owner: a sync handler on an idle owner arms no timer, even with a timeout", async () => {
   const clock = manualClock();
-  const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, { clock, timeout: 50 });
+  const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, {
+    clock,
+    timeout: 50,
+  });
   const timed = owner.with({ timeout: 10 });
   assert.equal(await timed.ask("inc"), 1);
   assert.equal(await owner.ask("inc"), 2);
@@ -103,11 +106,13 @@ test("Store: get, set and has on an idle store reject with the reason of an alre
 test("Store: get, set and has on a closed store reject with ClosedError carrying the command", async () => {
   const store = new Store<string, number>();
   await store.close();
-  for (const [reply, op, args] of [
-    [store.get("a"), "get", ["a"]],
-    [store.set("a", 1), "set", ["a", 1]],
-    [store.has("a"), "has", ["a"]],
-  ] as const) {
+  for (
+    const [reply, op, args] of [
+      [store.get("a"), "get", ["a"]],
+      [store.set("a", 1), "set", ["a", 1]],
+      [store.has("a"), "has", ["a"]],
+    ] as const
+  ) {
     await assert.rejects(reply, (error: unknown) => {
       assert.ok(error instanceof ClosedError);
       assert.deepEqual(error.command, { op, args });
@@ -192,7 +197,9 @@ test("Owner options.handlerTimeout: the error names the abandoned command, not t
 
 test("Owner: a raw write queued on the writable keeps its place before a later ask()", async () => {
   const log: string[] = [];
-  const owner = new Owner({}, { run: (_, name: string) => void log.push(name) });
+  const owner = new Owner({}, {
+    run: (_, name: string) => void log.push(name),
+  });
   const writer = owner.writable.getWriter();
   const raw = deferred<unknown>();
   await writer.write({ op: "run", args: ["raw"], reply: raw });

@@ -20,7 +20,9 @@ test("Owner.ask() resolves the handler's result, typed", async () => {
 test("Owner.ask() runs commands in the order they were sent", async () => {
   const log: number[] = [];
   const owner = new Owner(log, { push: (s, n: number) => s.push(n) });
-  await Promise.all(Array.from({ length: 100 }, (_, i) => owner.ask("push", i)));
+  await Promise.all(
+    Array.from({ length: 100 }, (_, i) => owner.ask("push", i)),
+  );
   assert.deepEqual(log, Array.from({ length: 100 }, (_, i) => i));
   await owner.close();
 });
@@ -167,7 +169,10 @@ test("Owner.ask() rejects an unknown op with a TypeError naming the known ones",
 test("new Owner() throws a TypeError for handlers that are not functions", () => {
   assert.throws(
     () => new Owner({}, { ok: () => 1, bad: 5 } as never),
-    { name: "TypeError", message: /handler "bad" must be a function, received 5/ },
+    {
+      name: "TypeError",
+      message: /handler "bad" must be a function, received 5/,
+    },
   );
   assert.throws(() => new Owner({}, null as never), TypeError);
 });
@@ -175,9 +180,15 @@ test("new Owner() throws a TypeError for handlers that are not functions", () =>
 test("new Owner() throws a RangeError for a bad highWaterMark", () => {
   assert.throws(
     () => new Owner({}, {}, { highWaterMark: 3.5 }),
-    { name: "RangeError", message: /highWaterMark must be a positive integer, received 3.5/ },
+    {
+      name: "RangeError",
+      message: /highWaterMark must be a positive integer, received 3.5/,
+    },
   );
-  assert.throws(() => new Owner({}, {}, { overflow: "drop" as never }), TypeError);
+  assert.throws(
+    () => new Owner({}, {}, { overflow: "drop" as never }),
+    TypeError,
+  );
   assert.throws(() => new Owner({}, {}, { timeout: -1 }), RangeError);
 });
 
@@ -217,7 +228,9 @@ test("Owner.stream() errors the stream when the handler does not return an itera
 });
 
 test("Owner.stream() of 100k values never blocks the owner on a slow reader", async () => {
-  const owner = new Owner({ items: Array.from({ length: 100_000 }, (_, i) => i) }, {
+  const owner = new Owner({
+    items: Array.from({ length: 100_000 }, (_, i) => i),
+  }, {
     all: (state) => state.items,
     size: (state) => state.items.length,
   });
@@ -302,7 +315,9 @@ test("Owner.with({ signal }) aborted while running: the reply rejects at once, t
 test("Owner.with({ timeout }) rejects with TimeoutError carrying the command", async () => {
   const clock = manualClock();
   const gate = deferred();
-  const owner = new Owner({}, { slow: (_s, label: string) => gate.promise.then(() => label) }, {
+  const owner = new Owner({}, {
+    slow: (_s, label: string) => gate.promise.then(() => label),
+  }, {
     clock,
   });
   const reply = owner.with({ timeout: 50 }).ask("slow", "x");
@@ -397,7 +412,7 @@ test("Owner options.signal aborts the owner", async () => {
   await assert.rejects(owner.ask("run"), ClosedError);
 });
 
-test("Owner with overflow: \"reject\" refuses past highWaterMark with OverflowError", async () => {
+test('Owner with overflow: "reject" refuses past highWaterMark with OverflowError', async () => {
   const gate = deferred();
   const owner = new Owner({}, { block: () => gate.promise, run: () => "ran" }, {
     highWaterMark: 2,
@@ -418,7 +433,7 @@ test("Owner with overflow: \"reject\" refuses past highWaterMark with OverflowEr
   await owner.close();
 });
 
-test("Owner with overflow: \"wait\" holds commands past highWaterMark and runs them all in order", async () => {
+test('Owner with overflow: "wait" holds commands past highWaterMark and runs them all in order', async () => {
   const log: number[] = [];
   const gate = deferred();
   const owner = new Owner(log, {
@@ -436,7 +451,9 @@ test("Owner with overflow: \"wait\" holds commands past highWaterMark and runs t
 });
 
 test("Owner.close() also runs commands waiting for room", async () => {
-  const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, { highWaterMark: 1 });
+  const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, {
+    highWaterMark: 1,
+  });
   const replies = Array.from({ length: 10 }, () => owner.ask("inc"));
   await owner.close();
   assert.deepEqual(await Promise.all(replies), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -444,7 +461,10 @@ test("Owner.close() also runs commands waiting for room", async () => {
 
 test("Owner: every command ends exactly once under abort racing timeouts and signals", async () => {
   const clock = manualClock();
-  const owner = new Owner({}, { run: (_s, i: number) => i }, { clock, highWaterMark: 8 });
+  const owner = new Owner({}, { run: (_s, i: number) => i }, {
+    clock,
+    highWaterMark: 8,
+  });
   const controller = new AbortController();
   const settled: string[] = [];
   const replies = Array.from({ length: 40 }, (_, i) => {
@@ -470,7 +490,9 @@ test("Owner: every command ends exactly once under abort racing timeouts and sig
 test("Owner implements await using", async () => {
   let owner!: Owner<{ n: number }, { inc: (s: { n: number }) => number }>;
   {
-    await using scoped = new Owner({ n: 0 }, { inc: (s: { n: number }) => ++s.n });
+    await using scoped = new Owner({ n: 0 }, {
+      inc: (s: { n: number }) => ++s.n,
+    });
     owner = scoped;
     await scoped.ask("inc");
   }

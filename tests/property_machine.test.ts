@@ -49,8 +49,17 @@ type Step =
   | { t: "advance"; ms: number }
   | { t: "signal" };
 
-const effectArb = fc.constantFrom<Effect>("none", "none", "inc", "throw", "asyncInc", "asyncThrow");
-const specArb: fc.Arbitrary<Spec> = fc.integer({ min: 1, max: 4 }).chain((count) =>
+const effectArb = fc.constantFrom<Effect>(
+  "none",
+  "none",
+  "inc",
+  "throw",
+  "asyncInc",
+  "asyncThrow",
+);
+const specArb: fc.Arbitrary<Spec> = fc.integer({ min: 1, max: 4 }).chain((
+  count,
+) =>
   fc.record({
     table: fc.array(
       fc.array(
@@ -76,14 +85,42 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant("cmd" as const),
       cmd: fc.oneof(
-        { weight: 5, arbitrary: fc.record({ op: fc.constant("send" as const), event: eventArb, handle: fc.oneof(fc.constant(0), fc.nat(3)) }) },
-        { weight: 1, arbitrary: fc.record({ op: fc.constant("can" as const), event: eventArb }) },
-        { weight: 1, arbitrary: fc.constantFrom<Cmd>({ op: "state" }, { op: "snapshot" }) },
+        {
+          weight: 5,
+          arbitrary: fc.record({
+            op: fc.constant("send" as const),
+            event: eventArb,
+            handle: fc.oneof(fc.constant(0), fc.nat(3)),
+          }),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            op: fc.constant("can" as const),
+            event: eventArb,
+          }),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom<Cmd>({ op: "state" }, { op: "snapshot" }),
+        },
       ),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("yield" as const), rounds: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.constantFrom(0, 1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("yield" as const),
+      rounds: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("advance" as const),
+      ms: fc.constantFrom(0, 1),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ t: "signal" as const }) },
 );
 
@@ -124,15 +161,20 @@ function build(spec: Spec, clock: ReturnType<typeof manualClock>) {
       if (edge === null) return;
       const action = effect(edge.action);
       const limit = edge.limit;
-      on[EVENTS[e]] = limit === null && action === undefined ? `s${edge.target}` : {
-        target: `s${edge.target}`,
-        guard: limit === null ? undefined : (ctx: Ctx) => ctx.n < limit,
-        action,
-      };
+      on[EVENTS[e]] = limit === null && action === undefined
+        ? `s${edge.target}`
+        : {
+          target: `s${edge.target}`,
+          guard: limit === null ? undefined : (ctx: Ctx) => ctx.n < limit,
+          action,
+        };
     });
     states[`s${s}`] = { on };
   });
-  return new Machine({ initial: `s${spec.initial}`, context: { n: 0 }, states } as never, { clock }) as unknown as Machine<
+  return new Machine(
+    { initial: `s${spec.initial}`, context: { n: 0 }, states } as never,
+    { clock },
+  ) as unknown as Machine<
     string,
     Ev,
     Ctx
@@ -182,11 +224,19 @@ async function runHistory(spec: Spec, steps: Step[]): Promise<void> {
           : machine.snapshot();
         reply.then(
           (value) => {
-            assert.equal(outcomes[id], undefined, `command ${id} settled twice`);
+            assert.equal(
+              outcomes[id],
+              undefined,
+              `command ${id} settled twice`,
+            );
             outcomes[id] = { ok: true, value };
           },
           (error) => {
-            assert.equal(outcomes[id], undefined, `command ${id} settled twice`);
+            assert.equal(
+              outcomes[id],
+              undefined,
+              `command ${id} settled twice`,
+            );
             outcomes[id] = { ok: false, error };
           },
         );
@@ -196,7 +246,11 @@ async function runHistory(spec: Spec, steps: Step[]): Promise<void> {
   machine.close();
   let closed = false;
   machine.closed.then(() => (closed = true));
-  for (let round = 0; !(closed && outcomes.filter(Boolean).length === cmds.length); round++) {
+  for (
+    let round = 0;
+    !(closed && outcomes.filter(Boolean).length === cmds.length);
+    round++
+  ) {
     assert.ok(round < 200, "history did not settle");
     clock.advance(10);
     await flushMicrotasks(10);
@@ -216,21 +270,37 @@ async function runHistory(spec: Spec, steps: Step[]): Promise<void> {
   cmds.forEach((cmd, id) => {
     const outcome = outcomes[id]!;
     if (cmd.op === "state") {
-      assert.deepEqual(outcome, { ok: true, value: `s${state}` }, `state() ${id}`);
+      assert.deepEqual(
+        outcome,
+        { ok: true, value: `s${state}` },
+        `state() ${id}`,
+      );
       return;
     }
     if (cmd.op === "snapshot") {
-      assert.deepEqual(outcome, { ok: true, value: { state: `s${state}`, context: { n: ctx.n } } }, `snapshot() ${id}`);
+      assert.deepEqual(outcome, {
+        ok: true,
+        value: { state: `s${state}`, context: { n: ctx.n } },
+      }, `snapshot() ${id}`);
       return;
     }
     const e = EVENTS.indexOf(cmd.event);
     const edge = legal(e);
     if (cmd.op === "can") {
-      assert.deepEqual(outcome, { ok: true, value: edge !== null }, `can(${cmd.event}) ${id} in s${state}`);
+      assert.deepEqual(
+        outcome,
+        { ok: true, value: edge !== null },
+        `can(${cmd.event}) ${id} in s${state}`,
+      );
       return;
     }
     if (outcome.ok) {
-      assert.ok(edge !== null, `illegal transition s${state} --${cmd.event}--> ${String(outcome.value)}`);
+      assert.ok(
+        edge !== null,
+        `illegal transition s${state} --${cmd.event}--> ${
+          String(outcome.value)
+        }`,
+      );
       assert.ok(edge.action !== "throw" && edge.action !== "asyncThrow");
       assert.equal(outcome.value, `s${edge.target}`);
       log.push({ from: `s${state}`, event: cmd.event, to: `s${edge.target}` });
@@ -246,23 +316,35 @@ async function runHistory(spec: Spec, steps: Step[]): Promise<void> {
       return;
     }
     if (error instanceof Planned) {
-      assert.ok(edge !== null && (edge.action === "throw" || edge.action === "asyncThrow"));
+      assert.ok(
+        edge !== null &&
+          (edge.action === "throw" || edge.action === "asyncThrow"),
+      );
       return; // rolled back: state and context unchanged
     }
     assert.ok(
-      error === signalReason || error instanceof TimeoutError || error instanceof ClosedError ||
+      error === signalReason || error instanceof TimeoutError ||
+        error instanceof ClosedError ||
         error instanceof OverflowError,
       `send ${id} rejected with ${String(error)}`,
     );
   });
-  assert.deepEqual(seen, log, "the watcher saw exactly the model's transitions");
+  assert.deepEqual(
+    seen,
+    log,
+    "the watcher saw exactly the model's transitions",
+  );
   assert.equal(clock.pending(), 0, "a timer was left behind");
 }
 
 test("Machine property: random machines and concurrent commands follow the transition table; refusals change nothing", async () => {
   histories = 0;
   await fc.assert(
-    fc.asyncProperty(specArb, fc.array(stepArb, { minLength: 3, maxLength: 20 }), runHistory),
+    fc.asyncProperty(
+      specArb,
+      fc.array(stepArb, { minLength: 3, maxLength: 20 }),
+      runHistory,
+    ),
     { numRuns: RUNS, timeout: 5000 },
   );
   assert.ok(histories >= RUNS, `only ${histories} histories ran`);

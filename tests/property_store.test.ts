@@ -42,13 +42,26 @@ type Step =
 
 const key = fc.constantFrom(...KEYS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constantFrom("get" as const, "has" as const, "delete" as const), key }),
-  fc.record({ op: fc.constant("set" as const), key, value: fc.integer({ min: -5, max: 5 }) }),
+  fc.record({
+    op: fc.constantFrom("get" as const, "has" as const, "delete" as const),
+    key,
+  }),
+  fc.record({
+    op: fc.constant("set" as const),
+    key,
+    value: fc.integer({ min: -5, max: 5 }),
+  }),
   fc.record({
     op: fc.constant("update" as const),
     key,
     delta: fc.integer({ min: 1, max: 9 }),
-    mode: fc.constantFrom<UpdateMode>("sync", "micro", "clock", "throw", "reject"),
+    mode: fc.constantFrom<UpdateMode>(
+      "sync",
+      "micro",
+      "clock",
+      "throw",
+      "reject",
+    ),
     wait: fc.integer({ min: 0, max: 3 }),
   }),
   fc.record({ op: fc.constantFrom("size" as const, "clear" as const) }),
@@ -66,9 +79,27 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       cmd: opArb,
     }),
   },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant("yield" as const), rounds: fc.integer({ min: 1, max: 4 }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.constantFrom(0, 1, 2, 5) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("signal" as const), which: fc.nat(1) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant("yield" as const),
+      rounds: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("advance" as const),
+      ms: fc.constantFrom(0, 1, 2, 5),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("signal" as const),
+      which: fc.nat(1),
+    }),
+  },
   {
     weight: 1, // rare: everything after it is refused
     arbitrary: fc.oneof(
@@ -78,7 +109,9 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 const scenarioArb = fc.record({
-  initial: fc.array(fc.tuple(key, fc.integer({ min: -5, max: 5 })), { maxLength: 3 }),
+  initial: fc.array(fc.tuple(key, fc.integer({ min: -5, max: 5 })), {
+    maxLength: 3,
+  }),
   highWaterMark: fc.constantFrom(1, 2, 4, 1024),
   overflow: fc.constantFrom("wait" as const, "reject" as const),
   steps: fc.array(stepArb, { minLength: 4, maxLength: 24 }),
@@ -139,7 +172,10 @@ async function runHistory(scenario: Scenario): Promise<void> {
     outcomes.set(id, outcome);
   };
   const track = (id: number, p: Promise<unknown>) =>
-    p.then((value) => record(id, { ok: true, value }), (error) => record(id, { ok: false, error }));
+    p.then(
+      (value) => record(id, { ok: true, value }),
+      (error) => record(id, { ok: false, error }),
+    );
 
   for (const step of scenario.steps) {
     switch (step.t) {
@@ -195,9 +231,13 @@ async function runHistory(scenario: Scenario): Promise<void> {
                   case "micro":
                     return flushMicrotasks(cmd.wait).then(() => v + cmd.delta);
                   case "clock":
-                    return new Promise<number>((resolve) => clock.setTimeout(() => resolve(v + cmd.delta), cmd.wait));
+                    return new Promise<number>((resolve) =>
+                      clock.setTimeout(() => resolve(v + cmd.delta), cmd.wait)
+                    );
                   case "reject":
-                    return flushMicrotasks(cmd.wait).then(() => Promise.reject(new Thrown(id)));
+                    return flushMicrotasks(cmd.wait).then(() =>
+                      Promise.reject(new Thrown(id))
+                    );
                 }
               }),
             );
@@ -222,26 +262,43 @@ async function runHistory(scenario: Scenario): Promise<void> {
   store.closed.then(() => (closed = true));
   const watcherValues: ((number | undefined)[] | undefined)[] = [];
   initialWatchers.forEach((p, i) => p.then((v) => (watcherValues[i] = v)));
-  for (let round = 0; !(closed && outcomes.size === cmds.length && watcherValues.filter(Boolean).length === KEYS.length); round++) {
-    assert.ok(round < 500, `history did not settle: ${outcomes.size}/${cmds.length} settled, closed=${closed}`);
+  for (
+    let round = 0;
+    !(closed && outcomes.size === cmds.length &&
+      watcherValues.filter(Boolean).length === KEYS.length);
+    round++
+  ) {
+    assert.ok(
+      round < 500,
+      `history did not settle: ${outcomes.size}/${cmds.length} settled, closed=${closed}`,
+    );
     clock.advance(10);
     await flushMicrotasks(10);
   }
   assert.equal(clock.pending(), 0, "a timer was left behind");
 
   // ---- replay the model in the owner's order
-  for (const [id, n] of settleCount) assert.equal(n, 1, `command ${id} settled ${n} times`);
+  for (const [id, n] of settleCount) {
+    assert.equal(n, 1, `command ${id} settled ${n} times`);
+  }
   for (let i = 1; i < ran.length; i++) {
-    assert.ok(ran[i - 1] < ran[i], `updates ran out of issue order: ${ran.join(",")}`);
+    assert.ok(
+      ran[i - 1] < ran[i],
+      `updates ran out of issue order: ${ran.join(",")}`,
+    );
   }
   const model = new Map<number, number>(scenario.initial);
-  const changes = new Map<number, (number | undefined)[]>(KEYS.map((k) => [k, [model.get(k)]]));
+  const changes = new Map<number, (number | undefined)[]>(
+    KEYS.map((k) => [k, [model.get(k)]]),
+  );
   const watchStarts: { id: number; key: number; at: number }[] = [];
   const notify = (k: number, v: number | undefined) => changes.get(k)!.push(v);
   const ranSet = new Set(ran);
   const knownRefusal = (error: unknown) =>
-    reasons.includes(error as Error) || error === preAborted || error === abortReason ||
-    error instanceof TimeoutError || error instanceof ClosedError || error instanceof OverflowError;
+    reasons.includes(error as Error) || error === preAborted ||
+    error === abortReason ||
+    error instanceof TimeoutError || error instanceof ClosedError ||
+    error instanceof OverflowError;
 
   for (const { id, cmd } of cmds) {
     const outcome = outcomes.get(id)!;
@@ -252,8 +309,17 @@ async function runHistory(scenario: Scenario): Promise<void> {
       : outcome.ok;
     if (!didRun) {
       if (cmd.op === "entries" && cmd.cancel) continue;
-      assert.equal(outcome.ok, false, `command ${id} (${cmd.op}) resolved but never ran`);
-      if (!outcome.ok) assert.ok(knownRefusal(outcome.error), `command ${id} (${cmd.op}) rejected with ${String(outcome.error)}`);
+      assert.equal(
+        outcome.ok,
+        false,
+        `command ${id} (${cmd.op}) resolved but never ran`,
+      );
+      if (!outcome.ok) {
+        assert.ok(
+          knownRefusal(outcome.error),
+          `command ${id} (${cmd.op}) rejected with ${String(outcome.error)}`,
+        );
+      }
       continue;
     }
     let expected: unknown;
@@ -285,14 +351,19 @@ async function runHistory(scenario: Scenario): Promise<void> {
         expected = [...model];
         break;
       case "watch":
-        watchStarts.push({ id, key: cmd.key, at: changes.get(cmd.key)!.length - 1 });
+        watchStarts.push({
+          id,
+          key: cmd.key,
+          at: changes.get(cmd.key)!.length - 1,
+        });
         continue; // checked below, once every change is known
       case "update": {
         if (cmd.mode === "throw" || cmd.mode === "reject") {
           assert.equal(outcome.ok, false, `failing update ${id} resolved`);
           if (!outcome.ok) {
             assert.ok(
-              (outcome.error instanceof Thrown && outcome.error.id === id) || knownRefusal(outcome.error),
+              (outcome.error instanceof Thrown && outcome.error.id === id) ||
+                knownRefusal(outcome.error),
               `update ${id} rejected with ${String(outcome.error)}`,
             );
           }
@@ -305,31 +376,61 @@ async function runHistory(scenario: Scenario): Promise<void> {
         if (!outcome.ok) {
           // Aborted or timed out while running: the reply was rejected,
           // the update still completed (it cannot be cancelled).
-          assert.ok(knownRefusal(outcome.error), `update ${id} rejected with ${String(outcome.error)}`);
+          assert.ok(
+            knownRefusal(outcome.error),
+            `update ${id} rejected with ${String(outcome.error)}`,
+          );
           continue;
         }
         break;
       }
     }
-    if (outcome.ok) assert.deepEqual(outcome.value, expected, `command ${id} (${cmd.op}) result`);
-    else assert.ok(knownRefusal(outcome.error), `command ${id} (${cmd.op}) ran, then rejected with ${String(outcome.error)}`);
+    if (outcome.ok) {
+      assert.deepEqual(
+        outcome.value,
+        expected,
+        `command ${id} (${cmd.op}) result`,
+      );
+    } else {assert.ok(
+        knownRefusal(outcome.error),
+        `command ${id} (${cmd.op}) ran, then rejected with ${
+          String(outcome.error)
+        }`,
+      );}
   }
   // Watchers: the value at subscription, then every change, in order.
   for (const { id, key: k, at } of watchStarts) {
     const outcome = outcomes.get(id)!;
     assert.ok(outcome.ok);
-    if (outcome.ok) assert.deepEqual(outcome.value, changes.get(k)!.slice(at), `watch ${id} of key ${k}`);
+    if (outcome.ok) {
+      assert.deepEqual(
+        outcome.value,
+        changes.get(k)!.slice(at),
+        `watch ${id} of key ${k}`,
+      );
+    }
   }
   // After close(): the final state equals the model's.
   KEYS.forEach((k, i) => {
-    assert.deepEqual(watcherValues[i], changes.get(k), `every change of key ${k}`);
-    assert.equal(watcherValues[i]!.at(-1), model.get(k), `final value of key ${k}`);
+    assert.deepEqual(
+      watcherValues[i],
+      changes.get(k),
+      `every change of key ${k}`,
+    );
+    assert.equal(
+      watcherValues[i]!.at(-1),
+      model.get(k),
+      `final value of key ${k}`,
+    );
   });
 }
 
 test("Store property: random concurrent histories match a sequential Map model (results, order, watchers, final state)", async () => {
   histories = 0;
-  await fc.assert(fc.asyncProperty(scenarioArb, runHistory), { numRuns: RUNS, timeout: 5000 });
+  await fc.assert(fc.asyncProperty(scenarioArb, runHistory), {
+    numRuns: RUNS,
+    timeout: 5000,
+  });
   assert.ok(histories >= RUNS, `only ${histories} histories ran`);
 });
 
@@ -342,7 +443,11 @@ type RawOp =
   | { op: "bad-args" };
 const rawArb: fc.Arbitrary<RawOp> = fc.oneof(
   fc.record({ op: fc.constantFrom("get" as const, "delete" as const), key }),
-  fc.record({ op: fc.constant("set" as const), key, value: fc.integer({ min: 0, max: 9 }) }),
+  fc.record({
+    op: fc.constant("set" as const),
+    key,
+    value: fc.integer({ min: 0, max: 9 }),
+  }),
   fc.constant({ op: "nope" as const }),
   fc.constant({ op: "bad-args" as const }),
 );
@@ -371,7 +476,11 @@ test("Store property: raw envelopes get exactly one reply each, in write order, 
             ? { op: "nope", reply }
             : raw.op === "bad-args"
             ? { op: "get", args: "not an array" as never, reply }
-            : { op: raw.op, args: raw.op === "set" ? [raw.key, raw.value] : [raw.key], reply };
+            : {
+              op: raw.op,
+              args: raw.op === "set" ? [raw.key, raw.value] : [raw.key],
+              reply,
+            };
           writes.push(writer.write(envelope).then(() => true, () => false));
         });
         const accepted = await Promise.all(writes);
@@ -388,8 +497,16 @@ test("Store property: raw envelopes get exactly one reply each, in write order, 
             aborted = true;
             return;
           }
-          assert.equal(aborted, false, "an envelope accepted after a discarded one");
-          assert.equal(calls[i].length, 1, `envelope ${i} got ${calls[i].length} replies`);
+          assert.equal(
+            aborted,
+            false,
+            "an envelope accepted after a discarded one",
+          );
+          assert.equal(
+            calls[i].length,
+            1,
+            `envelope ${i} got ${calls[i].length} replies`,
+          );
           const [outcome] = calls[i];
           switch (raw.op) {
             case "nope":
@@ -397,10 +514,16 @@ test("Store property: raw envelopes get exactly one reply each, in write order, 
               assert.ok(!outcome.ok && outcome.error instanceof TypeError);
               return;
             case "get":
-              assert.deepEqual(outcome, { ok: true, value: model.get(raw.key) });
+              assert.deepEqual(outcome, {
+                ok: true,
+                value: model.get(raw.key),
+              });
               return;
             case "delete":
-              assert.deepEqual(outcome, { ok: true, value: model.delete(raw.key) });
+              assert.deepEqual(outcome, {
+                ok: true,
+                value: model.delete(raw.key),
+              });
               return;
             case "set":
               model.set(raw.key, raw.value);

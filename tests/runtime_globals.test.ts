@@ -39,14 +39,18 @@ test("Store.with().with() applies both signals without AbortSignal.any", async (
     const store = new Store<string, number>([["a", 1]]);
     const first = new AbortController();
     const second = new AbortController();
-    const view = store.with({ signal: first.signal }).with({ signal: second.signal });
+    const view = store.with({ signal: first.signal }).with({
+      signal: second.signal,
+    });
     assert.equal(await view.get("a"), 1);
     const reason = new Error("second");
     second.abort(reason);
     await assert.rejects(view.get("a"), (error) => error === reason);
 
     const third = new AbortController();
-    const other = store.with({ signal: third.signal }).with({ signal: new AbortController().signal });
+    const other = store.with({ signal: third.signal }).with({
+      signal: new AbortController().signal,
+    });
     const reason3 = new Error("third");
     third.abort(reason3);
     await assert.rejects(other.get("a"), (error) => error === reason3);

@@ -19,12 +19,18 @@ test("Owner.with({ timeout }): commands sent in one turn share one timer and eac
   const { gate, owner } = gated(clock);
   const running = owner.ask("wait");
   const timed = owner.with({ timeout: 100 });
-  const queued = [timed.ask("inc", 1), timed.ask("inc", 2), timed.ask("inc", 3)];
+  const queued = [
+    timed.ask("inc", 1),
+    timed.ask("inc", 2),
+    timed.ask("inc", 3),
+  ];
   assert.equal(clock.pending(), 1);
   clock.advance(99);
   await flushMicrotasks();
   clock.advance(1);
-  const errors = await Promise.all(queued.map((p) => p.catch((e: unknown) => e)));
+  const errors = await Promise.all(
+    queued.map((p) => p.catch((e: unknown) => e)),
+  );
   errors.forEach((error, i) => {
     assert.ok(error instanceof TimeoutError);
     assert.equal(error.timeout, 100);
@@ -41,7 +47,10 @@ test("Owner.with({ timeout }): the last command of a shared timer to settle clea
   const clock = manualClock();
   const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n }, { clock });
   const timed = owner.with({ timeout: 100 });
-  assert.deepEqual(await Promise.all([timed.ask("inc"), timed.ask("inc")]), [1, 2]);
+  assert.deepEqual(await Promise.all([timed.ask("inc"), timed.ask("inc")]), [
+    1,
+    2,
+  ]);
   assert.equal(clock.pending(), 0);
   await owner.close();
 });
@@ -73,7 +82,9 @@ test("Owner.with({ timeout }): different timeouts in one turn keep their own tim
   const clock = manualClock();
   const { gate, owner } = gated(clock);
   const running = owner.ask("wait");
-  const short = owner.with({ timeout: 10 }).ask("inc", 1).catch((e: unknown) => e);
+  const short = owner.with({ timeout: 10 }).ask("inc", 1).catch((e: unknown) =>
+    e
+  );
   const long = owner.with({ timeout: 1000 }).ask("inc", 2);
   assert.equal(clock.pending(), 2);
   clock.advance(10);

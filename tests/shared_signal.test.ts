@@ -22,7 +22,9 @@ test("Owner.with({ signal }): aborting rejects every queued command of the handl
   const reason = new Error("cancelled");
   controller.abort(reason);
   const results = await Promise.allSettled(queued);
-  assert.ok(results.every((r) => r.status === "rejected" && r.reason === reason));
+  assert.ok(
+    results.every((r) => r.status === "rejected" && r.reason === reason),
+  );
   gate.resolve();
   await running;
   assert.equal(await owner.ask("inc"), 1); // none of the aborted ones ran

@@ -44,7 +44,10 @@ test("Store.update() is atomic across awaits: 50 concurrent increments lose none
       })),
   );
   assert.equal(await store.get("n"), 50);
-  assert.deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+  assert.deepEqual(
+    [...results].sort((a, b) => a - b),
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
   await store.close();
 });
 
@@ -56,9 +59,12 @@ test("Store.update() that throws leaves the value as it was", async () => {
     }),
     { message: "no" },
   );
-  await assert.rejects(store.update("n", () => Promise.reject(new Error("later"))), {
-    message: "later",
-  });
+  await assert.rejects(
+    store.update("n", () => Promise.reject(new Error("later"))),
+    {
+      message: "later",
+    },
+  );
   assert.equal(await store.get("n"), 1);
   await store.close();
 });
@@ -207,11 +213,14 @@ test("Store.abort() rejects queued commands and ends watchers", async () => {
 test("Store: commands issued in one turn run in issue order", async () => {
   const store = new Store<string, number>();
   const order: number[] = [];
-  const replies = Array.from({ length: 30 }, (_, i) =>
-    store.update("x", (v = 0) => {
-      order.push(i);
-      return v + 1;
-    }));
+  const replies = Array.from(
+    { length: 30 },
+    (_, i) =>
+      store.update("x", (v = 0) => {
+        order.push(i);
+        return v + 1;
+      }),
+  );
   await Promise.all(replies);
   assert.deepEqual(order, Array.from({ length: 30 }, (_, i) => i));
   await flushMicrotasks();

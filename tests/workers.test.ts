@@ -3,8 +3,22 @@
 // tests/fixtures/worker_client.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ClosedError, type Envelope, Machine, OverflowError, Owner, Store, TimeoutError, TransitionError } from "../mod.ts";
-import { connect, type Endpoint, type RemoteOwner, serve } from "../src/workers/mod.ts";
+import {
+  ClosedError,
+  type Envelope,
+  Machine,
+  OverflowError,
+  Owner,
+  Store,
+  TimeoutError,
+  TransitionError,
+} from "../mod.ts";
+import {
+  connect,
+  type Endpoint,
+  type RemoteOwner,
+  serve,
+} from "../src/workers/mod.ts";
 import { collect, deferred, manualClock, nextMacrotask } from "./_helpers.ts";
 import {
   type Counter,

@@ -5,7 +5,10 @@ import { collect, deferred } from "./_helpers.ts";
 
 function reply() {
   const d = deferred<unknown>();
-  return { promise: d.promise, reply: { resolve: d.resolve, reject: d.reject } };
+  return {
+    promise: d.promise,
+    reply: { resolve: d.resolve, reject: d.reject },
+  };
 }
 
 test("Owner.writable runs raw envelopes in order", async () => {
@@ -23,10 +26,19 @@ test("Owner.writable runs raw envelopes in order", async () => {
 });
 
 test("Owner.writable can be piped into, and closing the pipe closes the owner", async () => {
-  const owner = new Owner({ log: [] as number[] }, { push: (s, n: number) => s.log.push(n) });
+  const owner = new Owner({ log: [] as number[] }, {
+    push: (s, n: number) => s.log.push(n),
+  });
   const results: unknown[] = [];
-  const sink = { resolve: (v: unknown) => results.push(v), reject: (e: unknown) => results.push(e) };
-  const chunks: Envelope[] = [1, 2, 3].map((n) => ({ op: "push", args: [n], reply: sink }));
+  const sink = {
+    resolve: (v: unknown) => results.push(v),
+    reject: (e: unknown) => results.push(e),
+  };
+  const chunks: Envelope[] = [1, 2, 3].map((n) => ({
+    op: "push",
+    args: [n],
+    reply: sink,
+  }));
   const source = new ReadableStream<Envelope>({
     start(controller) {
       for (const chunk of chunks) controller.enqueue(chunk);
@@ -91,9 +103,18 @@ test("Owner.writable: a bad op or args goes to the reply as a TypeError", async 
   await writer.write({ op: 7, reply: badOp.reply } as never);
   await writer.write({ op: "inc", args: "x", reply: badArgs.reply } as never);
   await writer.write({ op: "nope", reply: unknown.reply });
-  await assert.rejects(badOp.promise, { name: "TypeError", message: /op must be a string, received 7/ });
-  await assert.rejects(badArgs.promise, { name: "TypeError", message: /args must be an array/ });
-  await assert.rejects(unknown.promise, { name: "TypeError", message: /no handler by that name/ });
+  await assert.rejects(badOp.promise, {
+    name: "TypeError",
+    message: /op must be a string, received 7/,
+  });
+  await assert.rejects(badArgs.promise, {
+    name: "TypeError",
+    message: /args must be an array/,
+  });
+  await assert.rejects(unknown.promise, {
+    name: "TypeError",
+    message: /no handler by that name/,
+  });
   assert.equal(await owner.ask("inc"), 1);
   writer.releaseLock();
   await owner.close();
@@ -132,15 +153,20 @@ test("Owner.writable: a WritableStream reply receives a stream of values", async
 
 test("Store.writable waits for room: writes apply backpressure at highWaterMark", async () => {
   const gate = deferred();
-  const store = new Store<string, number>([], { highWaterMark: 2, overflow: "reject" });
+  const store = new Store<string, number>([], {
+    highWaterMark: 2,
+    overflow: "reject",
+  });
   const blocked = store.update("a", () => gate.promise.then(() => 0));
   const writer = store.writable.getWriter();
   const noop = { resolve() {}, reject() {} };
   await writer.write({ op: "set", args: ["a", 1], reply: noop }); // fills the queue
   let accepted = false;
-  const third = writer.write({ op: "set", args: ["a", 2], reply: noop }).then(() => {
-    accepted = true;
-  });
+  const third = writer.write({ op: "set", args: ["a", 2], reply: noop }).then(
+    () => {
+      accepted = true;
+    },
+  );
   for (let i = 0; i < 20; i++) await Promise.resolve();
   assert.equal(accepted, false); // waiting for room, not refused
   gate.resolve();

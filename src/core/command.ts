@@ -277,7 +277,10 @@ export class Command {
    * Gives a command that ran inline (see `Engine.call`) its reply once its
    * handler turned out asynchronous: until then it had none to pay for.
    */
-  bind(resolve: (value: unknown) => void, signal: AbortSignal | undefined): void {
+  bind(
+    resolve: (value: unknown) => void,
+    signal: AbortSignal | undefined,
+  ): void {
     // Unconditionally: even a command its handler settled early must get
     // a reply; the engine settles it from the handler's promise.
     this.#resolve = resolve;

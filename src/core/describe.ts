@@ -7,7 +7,9 @@
 export function describe(value: unknown): string {
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+      return JSON.stringify(
+        value.length > 40 ? value.slice(0, 40) + "…" : value,
+      );
     case "function":
       return `function ${value.name || "(anonymous)"}`;
     case "symbol":

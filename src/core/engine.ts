@@ -202,9 +202,9 @@ export class Engine {
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     optionalSignal(signal, action);
     if (signal?.aborted) this.abort(signal.reason);
-    else signal?.addEventListener("abort", () => this.abort(signal.reason), {
-      once: true,
-    });
+    else {signal?.addEventListener("abort", () => this.abort(signal.reason), {
+        once: true,
+      });}
   }
 
   /** The clock timeouts use. */
@@ -461,7 +461,9 @@ export class Engine {
     // Commands queued behind a running handler in the stream's batch are
     // queued too: they reject now, not when that handler finishes.
     if (this.#batch !== undefined) {
-      for (const c of this.#batch) if (c !== this.#current) this.#rejectAborted(c);
+      for (const c of this.#batch) {
+        if (c !== this.#current) this.#rejectAborted(c);
+      }
     }
     this.#wakeRoomWaiters(true);
     // A handler run inline finishes first, as one in the stream would.
@@ -534,7 +536,7 @@ export class Engine {
   #written(batch: Command[]): void {
     this.#batch = this.#current = undefined;
     // Only an aborted stream skips a batch: settle whatever it left.
-    if (this.#aborted) for (const c of batch) this.#rejectAborted(c);
+    if (this.#aborted) { for (const c of batch) this.#rejectAborted(c); }
     this.#refill();
     this.#flush();
   }
@@ -877,7 +879,9 @@ function collect(
     Array.isArray(result)
   ) return result;
   if (result !== null && result !== undefined) {
-    const candidate = result as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
+    const candidate = result as Partial<
+      Iterable<unknown> & AsyncIterable<unknown>
+    >;
     if (typeof candidate[Symbol.iterator] === "function") {
       return Array.from(candidate as Iterable<unknown>);
     }
@@ -903,4 +907,3 @@ async function collectAsync(
   }
   return items;
 }
-

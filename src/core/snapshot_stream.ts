@@ -27,7 +27,10 @@ export class SnapshotSource<T> implements UnderlyingDefaultSource<T> {
   onCancel: (() => void) | undefined = undefined;
 
   /** A new stream over this source. */
-  static stream<T>(): { source: SnapshotSource<T>; readable: ReadableStream<T> } {
+  static stream<T>(): {
+    source: SnapshotSource<T>;
+    readable: ReadableStream<T>;
+  } {
     const source = new SnapshotSource<T>();
     const readable = new ReadableStream<T>(
       source,

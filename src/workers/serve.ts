@@ -4,7 +4,11 @@ import type { Envelope } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { type Endpoint, listen, serviceName } from "./endpoint.ts";
 import { ClosedError } from "../core/errors.ts";
-import { optionalSignal, positiveInteger, timeoutValue } from "../core/validate.ts";
+import {
+  optionalSignal,
+  positiveInteger,
+  timeoutValue,
+} from "../core/validate.ts";
 import {
   CALL,
   CANCEL,

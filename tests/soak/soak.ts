@@ -13,7 +13,14 @@
 //
 // Exit code 1 on any failed check. The last line is a JSON summary.
 import process from "node:process";
-import { ClosedError, Machine, OverflowError, Owner, Store, TimeoutError } from "../../mod.ts";
+import {
+  ClosedError,
+  Machine,
+  OverflowError,
+  Owner,
+  Store,
+  TimeoutError,
+} from "../../mod.ts";
 
 // ---------------------------------------------------------------- runtime
 
@@ -23,7 +30,11 @@ interface RuntimeGlobals {
   gc?: () => void;
 }
 const g = globalThis as unknown as RuntimeGlobals;
-const runtime = g.Deno ? `Deno ${g.Deno.version.deno}` : g.Bun ? `Bun ${g.Bun.version}` : `Node ${process.version}`;
+const runtime = g.Deno
+  ? `Deno ${g.Deno.version.deno}`
+  : g.Bun
+  ? `Bun ${g.Bun.version}`
+  : `Node ${process.version}`;
 
 /** A full collection, where the runtime offers one. */
 async function loadGc(): Promise<(() => void) | undefined> {
@@ -41,13 +52,21 @@ async function loadGc(): Promise<(() => void) | undefined> {
 }
 
 function heapUsed(): number {
-  return g.Deno ? g.Deno.memoryUsage().heapUsed : process.memoryUsage().heapUsed;
+  return g.Deno
+    ? g.Deno.memoryUsage().heapUsed
+    : process.memoryUsage().heapUsed;
 }
 
 const arg = process.argv.slice(2).find((a) => /^\d[\d_]*$/.test(a));
-const TOTAL = Number((arg ?? process.env.WARDEN_SOAK_COMMANDS ?? "10000000").replaceAll("_", ""));
+const TOTAL = Number(
+  (arg ?? process.env.WARDEN_SOAK_COMMANDS ?? "10000000").replaceAll("_", ""),
+);
 if (!Number.isSafeInteger(TOTAL) || TOTAL < 10_000) {
-  console.error(`soak: the command count must be an integer >= 10000, received ${arg ?? process.env.WARDEN_SOAK_COMMANDS}`);
+  console.error(
+    `soak: the command count must be an integer >= 10000, received ${
+      arg ?? process.env.WARDEN_SOAK_COMMANDS
+    }`,
+  );
   process.exit(2);
 }
 
@@ -64,7 +83,14 @@ function check(ok: boolean, what: string): void {
 let issued = 0;
 let settled = 0;
 let settledTwice = 0;
-const counts = { ok: 0, overflow: 0, timeout: 0, aborted: 0, closed: 0, other: 0 };
+const counts = {
+  ok: 0,
+  overflow: 0,
+  timeout: 0,
+  aborted: 0,
+  closed: 0,
+  other: 0,
+};
 const abortReason = new Error("caller gave up");
 
 /** Counts one reply; it must come exactly once. */
@@ -95,8 +121,14 @@ function track(reply: Promise<unknown>): Promise<void> {
   );
 }
 
-const store = new Store<number, number>([], { highWaterMark: 4096, watchBuffer: 64 });
-const rejecting = new Store<number, number>([], { highWaterMark: 64, overflow: "reject" });
+const store = new Store<number, number>([], {
+  highWaterMark: 4096,
+  watchBuffer: 64,
+});
+const rejecting = new Store<number, number>([], {
+  highWaterMark: 64,
+  overflow: "reject",
+});
 const counter = new Owner({ n: 0, log: [] as number[] }, {
   inc(s) {
     return ++s.n;
@@ -119,7 +151,15 @@ const conn = new Machine({
   initial: "idle",
   context: { sent: 0 },
   states: {
-    idle: { on: { send: { target: "inflight", action: (c: { sent: number }) => void c.sent++ }, close: "closing" } },
+    idle: {
+      on: {
+        send: {
+          target: "inflight",
+          action: (c: { sent: number }) => void c.sent++,
+        },
+        close: "closing",
+      },
+    },
     inflight: { on: { done: "idle" } },
     closing: {},
   },
@@ -134,11 +174,19 @@ let watchersCancelled = 0;
 let snapshotsRead = 0;
 
 /** Live watchers, oldest first: each is cancelled after 16 rounds. */
-const live: { round: number; reader: ReadableStreamDefaultReader<number | undefined>; done: Promise<void> }[] = [];
+const live: {
+  round: number;
+  reader: ReadableStreamDefaultReader<number | undefined>;
+  done: Promise<void>;
+}[] = [];
 let liveHead = 0;
 
 /** A watcher that reads `n` values, then cancels (mid-stream). */
-function readSome(r: number, stream: ReadableStream<number | undefined>, n: number): void {
+function readSome(
+  r: number,
+  stream: ReadableStream<number | undefined>,
+  n: number,
+): void {
   const reader = stream.getReader();
   const done = (async () => {
     try {
@@ -157,12 +205,18 @@ function readSome(r: number, stream: ReadableStream<number | undefined>, n: numb
 }
 
 /** A watcher nobody reads: on a hot key it must overflow and let go. */
-function neverRead(r: number, stream: ReadableStream<number | undefined>): void {
+function neverRead(
+  r: number,
+  stream: ReadableStream<number | undefined>,
+): void {
   const reader = stream.getReader();
   const done = reader.closed.then(
     () => {},
     (error) => {
-      check(error instanceof OverflowError, `idle watcher failed: ${String(error)}`);
+      check(
+        error instanceof OverflowError,
+        `idle watcher failed: ${String(error)}`,
+      );
       if (error instanceof OverflowError) watchersOverflowed++;
     },
   );
@@ -181,7 +235,9 @@ async function retire(r: number, age: number): Promise<void> {
   await Promise.all(stopping);
 }
 
-async function readSnapshot(stream: ReadableStream<[number, number]>): Promise<void> {
+async function readSnapshot(
+  stream: ReadableStream<[number, number]>,
+): Promise<void> {
   let n = 0;
   const reader = stream.getReader();
   for (;;) {
@@ -225,13 +281,17 @@ async function round(r: number): Promise<void> {
         break;
       case 8:
       case 9:
-        replies.push(track(store.update(k, (v = 0) => v + 1).then(() => void updatesOk++)));
+        replies.push(
+          track(store.update(k, (v = 0) => v + 1).then(() => void updatesOk++)),
+        );
         break;
       case 10:
-        replies.push(track(store.update(k, async (v = 0) => {
-          await Promise.resolve();
-          return v + 1;
-        }).then(() => void updatesOk++)));
+        replies.push(track(
+          store.update(k, async (v = 0) => {
+            await Promise.resolve();
+            return v + 1;
+          }).then(() => void updatesOk++),
+        ));
         break;
       case 11:
         replies.push(track(store.delete(k)));
@@ -257,7 +317,9 @@ async function round(r: number): Promise<void> {
       case 18:
         // Strictly alternating: each send is legal in the state the one
         // before it leaves (the owner's order is the issue order).
-        replies.push(track(conn.send(machineSends++ % 2 === 0 ? "send" : "done")));
+        replies.push(
+          track(conn.send(machineSends++ % 2 === 0 ? "send" : "done")),
+        );
         break;
       default:
         replies.push(track(i % 2 === 0 ? store.set(HOT, i) : store.size()));
@@ -296,7 +358,11 @@ const sample = (at: number) => {
   gc?.();
   samples.push({ at, heapMB: Math.round(heapUsed() / 1e5) / 10 });
 };
-console.log(`soak: ${TOTAL.toLocaleString("en-US")} commands on ${runtime}${gc ? "" : " (no forced GC: heap figures are noisy)"}`);
+console.log(
+  `soak: ${TOTAL.toLocaleString("en-US")} commands on ${runtime}${
+    gc ? "" : " (no forced GC: heap figures are noisy)"
+  }`,
+);
 sample(0);
 const started = performance.now();
 const every = Math.max(1, Math.floor(rounds / 10));
@@ -305,20 +371,33 @@ for (let r = 0; r < rounds; r++) {
   if ((r + 1) % every === 0 || r === rounds - 1) {
     sample(issued);
     const last = samples[samples.length - 1];
-    console.log(`  ${issued.toLocaleString("en-US")} commands, heap ${last.heapMB} MB`);
+    console.log(
+      `  ${issued.toLocaleString("en-US")} commands, heap ${last.heapMB} MB`,
+    );
   }
 }
 const seconds = (performance.now() - started) / 1000;
 
 // Everything settles, then the owners stop with nothing pending.
 const finalCount = await counter.ask("read");
-await Promise.all([store.close(), rejecting.close(), counter.close(), conn.close()]);
+await Promise.all([
+  store.close(),
+  rejecting.close(),
+  counter.close(),
+  conn.close(),
+]);
 await retire(Infinity, 0); // closing ended their streams: these return at once
 check(settled === issued, `settled ${settled} of ${issued}`);
 check(settledTwice === 0, `${settledTwice} replies settled twice`);
 check(finalCount === incs, `counter ${finalCount}, expected ${incs}`);
-check(machineSends > 0 && counts.overflow > 0 && counts.aborted > 0, "every path was exercised");
-check(watchersOverflowed > 0 && watchersCancelled > 0 && snapshotsRead > 0, "every stream path was exercised");
+check(
+  machineSends > 0 && counts.overflow > 0 && counts.aborted > 0,
+  "every path was exercised",
+);
+check(
+  watchersOverflowed > 0 && watchersCancelled > 0 && snapshotsRead > 0,
+  "every stream path was exercised",
+);
 let late = false;
 await store.get(0).catch((error) => (late = error instanceof ClosedError));
 check(late, "a closed store refuses with ClosedError");
@@ -331,7 +410,12 @@ const end = samples[samples.length - 1].heapMB;
 const growthMB = Math.round((end - warm) * 10) / 10;
 // Flat: the end may not exceed the warm heap by more than 16 MB (or 50%).
 // Without a forced GC the figures are whatever the collector left: not checked.
-if (gc) check(end <= Math.max(warm * 1.5, warm + 16), `heap grew from ${warm} MB (warm) to ${end} MB`);
+if (gc) {
+  check(
+    end <= Math.max(warm * 1.5, warm + 16),
+    `heap grew from ${warm} MB (warm) to ${end} MB`,
+  );
+}
 
 const summary = {
   runtime,
@@ -343,7 +427,11 @@ const summary = {
   outcomes: counts,
   updates: updatesOk,
   machineSends,
-  watchers: { valuesRead: watchersRead, cancelled: watchersCancelled, overflowed: watchersOverflowed },
+  watchers: {
+    valuesRead: watchersRead,
+    cancelled: watchersCancelled,
+    overflowed: watchersOverflowed,
+  },
   snapshotsRead,
   failures,
 };
