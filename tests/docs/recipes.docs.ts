@@ -113,7 +113,9 @@ function run(at: string, runtime: string) {
     assert.equal(
       last.status,
       0,
-      `${line} (${last.signal ?? "exit " + last.status}):\n${last.stdout}${last.stderr}`,
+      `${line} (${
+        last.signal ?? "exit " + last.status
+      }):\n${last.stdout}${last.stderr}`,
     );
   }
   return last!;
