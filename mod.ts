@@ -9,7 +9,8 @@
  * - {@linkcode Owner}: any state, with your handlers.
  * - {@linkcode Store}: an owned `Map` (get/set/update/entries/watch).
  * - {@linkcode Machine}: an owned protocol (states, events, guarded
- *   transitions, state timeouts) that refuses what its table does not allow.
+ *   transitions, state timeouts) that refuses what its table does not allow;
+ *   {@linkcode toMermaid} draws its config as a Mermaid state diagram.
  * - `@warden/core/workers`: `serve` / `connect`, an owner in one thread and
  *   its typed API in others (Workers), over transferred streams.
  * - `@warden/core/durable`: the same owners hosted in Cloudflare Durable
@@ -53,6 +54,7 @@ export {
   TransitionError,
 } from "./src/core/errors.ts";
 export { Machine, type MachineOptions } from "./src/machine/machine.ts";
+export { toMermaid, type ToMermaidOptions } from "./src/machine/mermaid.ts";
 export type {
   MachineConfig,
   MachineSnapshot,
