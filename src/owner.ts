@@ -1,7 +1,8 @@
 import type { CommandOptions, Envelope } from "./core/command.ts";
 import { STREAM } from "./core/command.ts";
 import { describe } from "./core/describe.ts";
-import { applyHandler, Engine, type StateHandler } from "./core/engine.ts";
+import { Engine } from "./core/engine.ts";
+import { applyHandler, type StateHandler } from "./core/handler.ts";
 import type { OwnerOptions } from "./core/options.ts";
 import { mergeCommandOptions } from "./core/with.ts";
 
