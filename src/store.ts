@@ -1,11 +1,13 @@
 import { type CommandOptions, OWNED_PAIRS } from "./core/command.ts";
-import type { Command, Envelope } from "./core/command.ts";
+import type { Command } from "./core/command.ts";
 import { describe } from "./core/describe.ts";
 import { Engine } from "./core/engine.ts";
 import { isPromiseLike } from "./core/is_promise_like.ts";
 import { LiveSource } from "./core/live_stream.ts";
 import type { OwnerOptions } from "./core/options.ts";
 import { positiveInteger } from "./core/validate.ts";
+import { Lifecycle } from "./core/lifecycle.ts";
+import { Share } from "./core/share.ts";
 import { mergeCommandOptions } from "./core/with.ts";
 
 /**
@@ -33,12 +35,13 @@ export interface StoreOptions extends OwnerOptions {
 
 type Watcher<V> = LiveSource<V | undefined>;
 
-interface Adopted {
-  engine: Engine;
-  defaults: CommandOptions | undefined;
-  watchBuffer: number;
-  map: Map<unknown, unknown>;
-  watchers: Map<unknown, Set<Watcher<unknown>>>;
+/** What a handle on a store holds; `with()` copies share all but `defaults`. */
+interface StoreParts<K, V> {
+  readonly engine: Engine;
+  readonly defaults: CommandOptions | undefined;
+  readonly watchBuffer: number;
+  readonly map: Map<K, V>;
+  readonly watchers: Map<K, Set<Watcher<V>>>;
 }
 
 /**
@@ -61,8 +64,7 @@ interface Adopted {
  * await store.close();
  * ```
  */
-export class Store<K, V> implements AsyncDisposable {
-  static #adopt: Adopted | undefined;
+export class Store<K, V> extends Lifecycle {
   readonly #engine: Engine;
   readonly #defaults: CommandOptions | undefined;
   readonly #watchBuffer: number;
@@ -81,36 +83,16 @@ export class Store<K, V> implements AsyncDisposable {
     entries?: Iterable<readonly [K, V]> | null,
     options: StoreOptions = {},
   ) {
-    const adopt = Store.#adopt;
-    if (adopt !== undefined) {
-      Store.#adopt = undefined;
-      this.#engine = adopt.engine;
-      this.#defaults = adopt.defaults;
-      this.#watchBuffer = adopt.watchBuffer;
-      this.#map = adopt.map as Map<K, V>;
-      this.#watchers = adopt.watchers as Map<K, Set<Watcher<V>>>;
-      return;
-    }
-    const map = this.#map = toMap<K, V>(entries);
-    const watchers = this.#watchers = new Map<K, Set<Watcher<V>>>();
-    this.#watchBuffer = positiveInteger(
-      options?.watchBuffer ?? 1024,
-      "watchBuffer",
-      "create Store",
-    );
-    this.#engine = new Engine(
-      (command) => run(command, map, watchers),
-      options,
-      "Store",
-    );
-    this.#engine.onStop = () => {
-      for (const set of watchers.values()) {
-        for (const watcher of set) watcher.close();
-      }
-    };
-    this.#defaults = options.timeout === undefined
-      ? undefined
-      : { timeout: options.timeout };
+    // From `with()`: a second handle on an existing store (see Share).
+    const parts = entries instanceof Share
+      ? entries.parts as StoreParts<K, V>
+      : storeParts<K, V>(entries, options);
+    super(parts.engine);
+    this.#engine = parts.engine;
+    this.#defaults = parts.defaults;
+    this.#watchBuffer = parts.watchBuffer;
+    this.#map = parts.map;
+    this.#watchers = parts.watchers;
   }
 
   /**
@@ -331,99 +313,43 @@ export class Store<K, V> implements AsyncDisposable {
    * ```
    */
   with(options: CommandOptions): Store<K, V> {
-    Store.#adopt = {
+    const parts: StoreParts<K, V> = {
       engine: this.#engine,
       defaults: mergeCommandOptions(this.#defaults, options, "Store.with()"),
       watchBuffer: this.#watchBuffer,
       map: this.#map,
-      watchers: this.#watchers as Map<unknown, Set<Watcher<unknown>>>,
+      watchers: this.#watchers,
     };
-    return new Store<K, V>();
+    return new Store<K, V>(new Share(parts) as never);
   }
+}
 
-  /**
-   * The store's command stream; see `Owner.writable`. Ops are the method
-   * names (`get`, `set`, …) with their arguments.
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   * import assert from "node:assert/strict";
-   *
-   * const store = new Store<string, number>();
-   * const writer = store.writable.getWriter();
-   * const reply = { resolve: () => {}, reject: console.error };
-   * await writer.write({ op: "set", args: ["a", 1], reply });
-   * assert.equal(await store.get("a"), 1);
-   * ```
-   */
-  get writable(): WritableStream<Envelope> {
-    return this.#engine.writable;
-  }
-
-  /**
-   * Refuses new commands with `ClosedError`, runs what is queued, ends
-   * every watcher's stream, then stops. Idempotent.
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   *
-   * const store = new Store<string, number>();
-   * await store.close();
-   * ```
-   */
-  close(): Promise<void> {
-    return this.#engine.close();
-  }
-
-  /**
-   * Stops now: queued commands reject with `reason` (or `ClosedError`).
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   *
-   * const store = new Store<string, number>();
-   * await store.abort(new Error("shutting down"));
-   * ```
-   */
-  abort(reason?: unknown): Promise<void> {
-    return this.#engine.abort(reason);
-  }
-
-  /**
-   * Resolves once the store has stopped.
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   *
-   * const store = new Store<string, number>();
-   * store.close();
-   * await store.closed;
-   * ```
-   */
-  get closed(): Promise<void> {
-    return this.#engine.closed;
-  }
-
-  /**
-   * Closes the store: `await using store = new Store()`.
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   *
-   * {
-   *   await using store = new Store<string, number>();
-   *   await store.set("a", 1);
-   * }
-   * ```
-   */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+/** Builds a new store's map, watchers and engine. */
+function storeParts<K, V>(
+  entries: Iterable<readonly [K, V]> | null | undefined,
+  options: StoreOptions,
+): StoreParts<K, V> {
+  const map = toMap<K, V>(entries);
+  const watchers = new Map<K, Set<Watcher<V>>>();
+  const watchBuffer = positiveInteger(
+    options?.watchBuffer ?? 1024,
+    "watchBuffer",
+    "create Store",
+  );
+  const engine = new Engine(
+    (command) => run(command, map, watchers),
+    options,
+    "Store",
+  );
+  engine.onStop = () => {
+    for (const set of watchers.values()) {
+      for (const watcher of set) watcher.close();
+    }
+  };
+  const defaults = options.timeout === undefined
+    ? undefined
+    : { timeout: options.timeout };
+  return { engine, defaults, watchBuffer, map, watchers };
 }
 
 function toMap<K, V>(entries: unknown): Map<K, V> {
@@ -445,7 +371,11 @@ function toMap<K, V>(entries: unknown): Map<K, V> {
   }
 }
 
-/** The store's sink logic: the only code that touches `map`. */
+/**
+ * The store's commands, as the engine runs them (in its sink, or inline on
+ * an idle store): with the idle shortcuts of `get`, `set` and `has` (see
+ * `Store.#now`), the only code that touches `map`.
+ */
 function run<K, V>(
   command: Command,
   map: Map<K, V>,

@@ -1,4 +1,4 @@
-import type { CommandOptions, Envelope } from "../core/command.ts";
+import type { CommandOptions } from "../core/command.ts";
 import { Engine } from "../core/engine.ts";
 import { LiveSource } from "../core/live_stream.ts";
 import { ACTION } from "./compile.ts";
@@ -10,6 +10,8 @@ import type {
 } from "./types.ts";
 import type { OwnerOptions } from "../core/options.ts";
 import { positiveInteger } from "../core/validate.ts";
+import { Lifecycle } from "../core/lifecycle.ts";
+import { Share } from "../core/share.ts";
 import { mergeCommandOptions } from "../core/with.ts";
 
 /**
@@ -33,12 +35,6 @@ export interface MachineOptions extends OwnerOptions {
    * @default {1024}
    */
   watchBuffer?: number;
-}
-
-interface Adopted {
-  engine: Engine;
-  defaults: CommandOptions | undefined;
-  watchBuffer: number;
 }
 
 /**
@@ -92,8 +88,7 @@ export class Machine<
   S extends string,
   E extends string = never,
   Ctx = undefined,
-> implements AsyncDisposable {
-  static #adopt: Adopted | undefined;
+> extends Lifecycle {
   readonly #engine: Engine;
   readonly #defaults: CommandOptions | undefined;
   readonly #watchBuffer: number;
@@ -108,31 +103,14 @@ export class Machine<
    * @param options Queue bound, overflow policy, signal, clock, watch buffer.
    */
   constructor(config: MachineConfig<S, E, Ctx>, options: MachineOptions = {}) {
-    const adopt = Machine.#adopt;
-    if (adopt !== undefined) {
-      Machine.#adopt = undefined;
-      this.#engine = adopt.engine;
-      this.#defaults = adopt.defaults;
-      this.#watchBuffer = adopt.watchBuffer;
-      return;
-    }
-    const core = new Core(config);
-    this.#watchBuffer = positiveInteger(
-      (options as MachineOptions | null)?.watchBuffer ?? 1024,
-      "watchBuffer",
-      ACTION,
-    );
-    const engine = new Engine(
-      (command) => core.run(command),
-      options,
-      "Machine",
-    );
-    this.#engine = core.engine = engine;
-    engine.onStop = () => core.stop();
-    this.#defaults = options.timeout === undefined
-      ? undefined
-      : { timeout: options.timeout };
-    core.start();
+    // From `with()`: a second handle on an existing machine (see Share).
+    const parts = config instanceof Share
+      ? config.parts as MachineParts
+      : machineParts(config, options);
+    super(parts.engine);
+    this.#engine = parts.engine;
+    this.#defaults = parts.defaults;
+    this.#watchBuffer = parts.watchBuffer;
   }
 
   /**
@@ -301,106 +279,40 @@ export class Machine<
    * ```
    */
   with(options: CommandOptions): Machine<S, E, Ctx> {
-    Machine.#adopt = {
+    const parts: MachineParts = {
       engine: this.#engine,
       defaults: mergeCommandOptions(this.#defaults, options, "Machine.with()"),
       watchBuffer: this.#watchBuffer,
     };
-    // The constructor adopts the engine; the config is unused.
-    return new Machine<S, E, Ctx>(undefined as never);
+    return new Machine<S, E, Ctx>(new Share(parts) as never);
   }
+}
 
-  /**
-   * The machine's command stream; see `Owner.writable`. Ops are `send`
-   * (args `[event, payload?]`), `state`, `snapshot` and `can`.
-   *
-   * @example
-   * ```ts
-   * import { Machine } from "@warden/core";
-   * import assert from "node:assert/strict";
-   *
-   * const m = new Machine({ initial: "a", states: { a: { on: { go: "b" } }, b: {} } });
-   * const writer = m.writable.getWriter();
-   * const to = new Promise((resolve, reject) => {
-   *   writer.write({ op: "send", args: ["go"], reply: { resolve, reject } });
-   * });
-   * assert.equal(await to, "b");
-   * await writer.close(); // closes the machine
-   * ```
-   */
-  get writable(): WritableStream<Envelope> {
-    return this.#engine.writable;
-  }
+/** What a handle on a machine holds; `with()` copies share all but `defaults`. */
+interface MachineParts {
+  readonly engine: Engine;
+  readonly defaults: CommandOptions | undefined;
+  readonly watchBuffer: number;
+}
 
-  /**
-   * Refuses new commands with `ClosedError`, runs what is queued, disarms
-   * the state timeouts, ends every watcher's stream, then stops.
-   * Idempotent.
-   *
-   * @example
-   * ```ts
-   * import { ClosedError, Machine } from "@warden/core";
-   * import assert from "node:assert/strict";
-   *
-   * const m = new Machine({ initial: "a", states: { a: { on: { go: "b" } }, b: {} } });
-   * const queued = m.send("go");
-   * await m.close();
-   * assert.equal(await queued, "b"); // sent before close: it ran
-   * await assert.rejects(m.state(), ClosedError);
-   * ```
-   */
-  close(): Promise<void> {
-    return this.#engine.close();
-  }
-
-  /**
-   * Stops now: queued commands reject with `reason` (or `ClosedError`); a
-   * transition already running finishes first. Idempotent.
-   *
-   * @param reason Why: what queued commands reject with.
-   *
-   * @example
-   * ```ts
-   * import { Machine } from "@warden/core";
-   *
-   * const m = new Machine({ initial: "a", states: { a: {} } });
-   * await m.abort(new Error("shutting down"));
-   * ```
-   */
-  abort(reason?: unknown): Promise<void> {
-    return this.#engine.abort(reason);
-  }
-
-  /**
-   * Resolves once the machine has stopped, by `close()` or `abort()`.
-   *
-   * @example
-   * ```ts
-   * import { Machine } from "@warden/core";
-   *
-   * const m = new Machine({ initial: "a", states: { a: {} } });
-   * m.close();
-   * await m.closed;
-   * ```
-   */
-  get closed(): Promise<void> {
-    return this.#engine.closed;
-  }
-
-  /**
-   * Closes the machine: `await using m = new Machine(...)`.
-   *
-   * @example
-   * ```ts
-   * import { Machine } from "@warden/core";
-   *
-   * {
-   *   await using m = new Machine({ initial: "a", states: { a: { on: { go: "a" } } } });
-   *   await m.send("go");
-   * }
-   * ```
-   */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+/** Compiles the config, then builds a new machine's engine and starts it. */
+function machineParts(config: unknown, options: MachineOptions): MachineParts {
+  const core = new Core(config);
+  const watchBuffer = positiveInteger(
+    (options as MachineOptions | null)?.watchBuffer ?? 1024,
+    "watchBuffer",
+    ACTION,
+  );
+  const engine = new Engine(
+    (command) => core.run(command),
+    options,
+    "Machine",
+  );
+  core.engine = engine;
+  engine.onStop = () => core.stop();
+  const defaults = options.timeout === undefined
+    ? undefined
+    : { timeout: options.timeout };
+  core.start();
+  return { engine, defaults, watchBuffer };
 }
