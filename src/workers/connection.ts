@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "../core/clock.ts";
-import { ClientLink } from "./channel.ts";
+import { ClientLink } from "./client_link.ts";
 import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { type Endpoint, post, serviceName } from "./endpoint.ts";

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "../core/clock.ts";
-import { canTransferStreams, ServerLink } from "./channel.ts";
+import { canTransferStreams } from "./channel.ts";
+import { ServerLink } from "./server_link.ts";
 import type { Envelope } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { type Endpoint, listen, serviceName } from "./endpoint.ts";

@@ -1,4 +1,4 @@
-import { ServerLink } from "./channel.ts";
+import type { ServerLink } from "./server_link.ts";
 import type { Envelope } from "../core/command.ts";
 import { ClosedError } from "../core/errors.ts";
 import {
