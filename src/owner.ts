@@ -88,9 +88,8 @@ export class Owner<S, H extends Handlers<S>> extends Lifecycle {
    */
   constructor(state: S, handlers: H, options: OwnerOptions = {}) {
     // From `with()`: a second handle on an existing owner (see Share).
-    const parts = state instanceof Share
-      ? state.parts as OwnerParts<S>
-      : ownerParts(state, handlers, options);
+    const parts = Share.partsOf<OwnerParts<S>>(state) ??
+      ownerParts(state, handlers, options);
     super(parts.engine);
     this.#engine = parts.engine;
     this.#defaults = parts.defaults;

@@ -80,9 +80,8 @@ export class Store<K, V> extends Lifecycle {
     options: StoreOptions = {},
   ) {
     // From `with()`: a second handle on an existing store (see Share).
-    const parts = entries instanceof Share
-      ? entries.parts as StoreParts<K, V>
-      : storeParts<K, V>(entries, options);
+    const parts = Share.partsOf<StoreParts<K, V>>(entries) ??
+      storeParts<K, V>(entries, options);
     super(parts.engine);
     this.#engine = parts.engine;
     this.#defaults = parts.defaults;

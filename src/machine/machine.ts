@@ -104,9 +104,8 @@ export class Machine<
    */
   constructor(config: MachineConfig<S, E, Ctx>, options: MachineOptions = {}) {
     // From `with()`: a second handle on an existing machine (see Share).
-    const parts = config instanceof Share
-      ? config.parts as MachineParts
-      : machineParts(config, options);
+    const parts = Share.partsOf<MachineParts>(config) ??
+      machineParts(config, options);
     super(parts.engine);
     this.#engine = parts.engine;
     this.#defaults = parts.defaults;
