@@ -62,6 +62,7 @@ export type {
   StateConfig,
   TransitionConfig,
 } from "./src/machine/types.ts";
+export { Lifecycle } from "./src/core/lifecycle.ts";
 export type { OwnerOptions } from "./src/core/options.ts";
 export {
   type ArgsOf,

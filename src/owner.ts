@@ -1,8 +1,11 @@
-import type { CommandOptions, Envelope } from "./core/command.ts";
+import type { CommandOptions } from "./core/command.ts";
 import { STREAM } from "./core/command.ts";
 import { describe } from "./core/describe.ts";
-import { applyHandler, Engine, type StateHandler } from "./core/engine.ts";
+import { Engine } from "./core/engine.ts";
+import { applyHandler, type StateHandler } from "./core/handler.ts";
 import type { OwnerOptions } from "./core/options.ts";
+import { Lifecycle } from "./core/lifecycle.ts";
+import { Share } from "./core/share.ts";
 import { mergeCommandOptions } from "./core/with.ts";
 
 /** A handler: gets the owned state first, then the caller's arguments. */
@@ -37,8 +40,11 @@ export type StreamOps<H> = {
  * commands were sent, each to completion (an async handler finishes before
  * the next command starts). Check-then-act across `await` cannot race.
  *
- * Commands travel through a `WritableStream` ({@linkcode Owner.writable})
- * whose sink is the only code that runs handlers.
+ * Commands travel through a `WritableStream` ({@linkcode Owner.writable}):
+ * on a busy owner its sink runs them in turn; on an idle one the command
+ * runs at once, inside the call, as a `write()` to an idle stream runs its
+ * sink. `writable`, `close()`, `abort()`, `closed` and `await using` come
+ * from {@linkcode Lifecycle}.
  *
  * @typeParam S The owned state.
  * @typeParam H The handler table; `ask()` and `stream()` are typed from it.
@@ -65,14 +71,7 @@ export type StreamOps<H> = {
  * await account.close();
  * ```
  */
-export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
-  // Hands an engine to the instance `with()` constructs (see there).
-  static #adopt: {
-    engine: Engine;
-    defaults: CommandOptions;
-    state: unknown;
-    table: Map<string, StateHandler<unknown>>;
-  } | undefined;
+export class Owner<S, H extends Handlers<S>> extends Lifecycle {
   readonly #engine: Engine;
   readonly #defaults: CommandOptions | undefined;
   /** The owned state and the handlers, for the engine's idle path. */
@@ -88,53 +87,14 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
    * @param options Queue bound, overflow policy, owner-wide signal, clock.
    */
   constructor(state: S, handlers: H, options: OwnerOptions = {}) {
-    const adopt = Owner.#adopt;
-    if (adopt !== undefined) {
-      Owner.#adopt = undefined;
-      this.#engine = adopt.engine;
-      this.#defaults = adopt.defaults;
-      this.#state = adopt.state as S;
-      this.#table = adopt.table as Map<string, StateHandler<S>>;
-      return;
-    }
-    if (typeof handlers !== "object" || handlers === null) {
-      throw new TypeError(
-        `Cannot create Owner: handlers must be an object of functions, received ${
-          describe(handlers)
-        }`,
-      );
-    }
-    const table = new Map<string, StateHandler<S>>();
-    for (const [op, fn] of Object.entries(handlers)) {
-      if (typeof fn !== "function") {
-        throw new TypeError(
-          `Cannot create Owner: handler "${op}" must be a function, received ${
-            describe(fn)
-          }`,
-        );
-      }
-      table.set(op, fn as StateHandler<S>);
-    }
-    this.#state = state;
-    this.#table = table;
-    this.#engine = new Engine(
-      (command) => {
-        const fn = table.get(command.op);
-        if (fn === undefined) {
-          throw new TypeError(
-            `Cannot run "${command.op}": no handler by that name (known: ${
-              [...table.keys()].join(", ") || "none"
-            })`,
-          );
-        }
-        return applyHandler(fn, state, command.args);
-      },
-      options,
-      "Owner",
-    );
-    this.#defaults = options.timeout === undefined
-      ? undefined
-      : { timeout: options.timeout };
+    // From `with()`: a second handle on an existing owner (see Share).
+    const parts = Share.partsOf<OwnerParts<S>>(state) ??
+      ownerParts(state, handlers, options);
+    super(parts.engine);
+    this.#engine = parts.engine;
+    this.#defaults = parts.defaults;
+    this.#state = parts.state;
+    this.#table = parts.table;
   }
 
   /**
@@ -242,121 +202,13 @@ export class Owner<S, H extends Handlers<S>> implements AsyncDisposable {
    * ```
    */
   with(options: CommandOptions): Owner<S, H> {
-    Owner.#adopt = {
+    const parts: OwnerParts<S> = {
       engine: this.#engine,
       defaults: mergeCommandOptions(this.#defaults, options, "Owner.with()"),
       state: this.#state,
-      table: this.#table as Map<string, StateHandler<unknown>>,
+      table: this.#table,
     };
-    // The constructor adopts the engine; state and handlers are unused.
-    return new Owner<S, H>(undefined as never, undefined as never);
-  }
-
-  /**
-   * The owner's command stream: write {@linkcode Envelope}s to it, or
-   * `pipeTo` it from any stream. Writes wait while the queue is full.
-   * Closing it closes the owner; aborting it aborts the owner.
-   *
-   * @example
-   * ```ts
-   * import { Owner } from "@warden/core";
-   * import assert from "node:assert/strict";
-   *
-   * const owner = new Owner({ n: 0 }, { add: (s, by: number) => (s.n += by) });
-   * const writer = owner.writable.getWriter();
-   * const result = new Promise((resolve, reject) => {
-   *   writer.write({ op: "add", args: [5], reply: { resolve, reject } });
-   * });
-   * assert.equal(await result, 5);
-   * await writer.close(); // closes the owner
-   * ```
-   */
-  get writable(): WritableStream<Envelope> {
-    return this.#engine.writable;
-  }
-
-  /**
-   * Refuses new commands with `ClosedError`, runs every command already
-   * queued, then stops. Idempotent.
-   *
-   * @returns Resolves once every queued command has run.
-   *
-   * @example
-   * ```ts
-   * import { ClosedError, Owner } from "@warden/core";
-   * import assert from "node:assert/strict";
-   *
-   * const owner = new Owner({ n: 0 }, { inc: (s) => ++s.n });
-   * const queued = owner.ask("inc");
-   * await owner.close();
-   * assert.equal(await queued, 1); // queued before close: it ran
-   * await assert.rejects(owner.ask("inc"), ClosedError);
-   * ```
-   */
-  close(): Promise<void> {
-    return this.#engine.close();
-  }
-
-  /**
-   * Stops the owner now: every queued command is rejected with `reason`
-   * (or a `ClosedError` when no reason is given). A handler already running
-   * finishes first. Idempotent.
-   *
-   * @param reason Why: what queued commands reject with.
-   * @returns Resolves once the owner has stopped.
-   *
-   * @example
-   * ```ts
-   * import { Owner } from "@warden/core";
-   * import assert from "node:assert/strict";
-   *
-   * const owner = new Owner({ n: 0 }, {
-   *   slow: () => new Promise((resolve) => setTimeout(resolve, 10)),
-   *   inc: (s) => ++s.n,
-   * });
-   * const running = owner.ask("slow"); // holds the owner: what follows queues
-   * const queued = owner.ask("inc");
-   * const stopped = owner.abort(new Error("shutting down"));
-   * await assert.rejects(queued, { message: "shutting down" });
-   * await running; // a running handler finishes
-   * await stopped;
-   * ```
-   */
-  abort(reason?: unknown): Promise<void> {
-    return this.#engine.abort(reason);
-  }
-
-  /**
-   * Resolves once the owner has stopped, by `close()` or `abort()`.
-   *
-   * @example
-   * ```ts
-   * import { Owner } from "@warden/core";
-   *
-   * const owner = new Owner({}, {});
-   * owner.close();
-   * await owner.closed;
-   * ```
-   */
-  get closed(): Promise<void> {
-    return this.#engine.closed;
-  }
-
-  /**
-   * Closes the owner: `await using owner = new Owner(...)`.
-   *
-   * @example
-   * ```ts
-   * import { Owner } from "@warden/core";
-   *
-   * {
-   *   await using owner = new Owner({ n: 0 }, { inc: (s) => ++s.n });
-   *   await owner.ask("inc");
-   * } // closed here
-   * ```
-   */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    return new Owner<S, H>(new Share(parts) as never, undefined as never);
   }
 }
 
@@ -367,4 +219,57 @@ function badOp(action: string, op: unknown): TypeError {
       describe(op)
     }`,
   );
+}
+
+/** What a handle on an owner holds; `with()` copies share all but `defaults`. */
+interface OwnerParts<S> {
+  readonly engine: Engine;
+  readonly defaults: CommandOptions | undefined;
+  readonly state: S;
+  readonly table: Map<string, StateHandler<S>>;
+}
+
+/** Checks the handlers and builds a new owner's engine. */
+function ownerParts<S>(
+  state: S,
+  handlers: unknown,
+  options: OwnerOptions,
+): OwnerParts<S> {
+  if (typeof handlers !== "object" || handlers === null) {
+    throw new TypeError(
+      `Cannot create Owner: handlers must be an object of functions, received ${
+        describe(handlers)
+      }`,
+    );
+  }
+  const table = new Map<string, StateHandler<S>>();
+  for (const [op, fn] of Object.entries(handlers)) {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot create Owner: handler "${op}" must be a function, received ${
+          describe(fn)
+        }`,
+      );
+    }
+    table.set(op, fn as StateHandler<S>);
+  }
+  const engine = new Engine(
+    (command) => {
+      const fn = table.get(command.op);
+      if (fn === undefined) {
+        throw new TypeError(
+          `Cannot run "${command.op}": no handler by that name (known: ${
+            [...table.keys()].join(", ") || "none"
+          })`,
+        );
+      }
+      return applyHandler(fn, state, command.args);
+    },
+    options,
+    "Owner",
+  );
+  const defaults = options.timeout === undefined
+    ? undefined
+    : { timeout: options.timeout };
+  return { engine, defaults, state, table };
 }

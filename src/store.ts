@@ -1,12 +1,12 @@
 import { type CommandOptions, OWNED_PAIRS } from "./core/command.ts";
-import type { Command, Envelope } from "./core/command.ts";
-import { describe } from "./core/describe.ts";
 import { Engine } from "./core/engine.ts";
-import { isPromiseLike } from "./core/is_promise_like.ts";
 import { LiveSource } from "./core/live_stream.ts";
 import type { OwnerOptions } from "./core/options.ts";
 import { positiveInteger } from "./core/validate.ts";
+import { Lifecycle } from "./core/lifecycle.ts";
+import { Share } from "./core/share.ts";
 import { mergeCommandOptions } from "./core/with.ts";
+import { run, setEntry, toMap, type Watcher } from "./store_commands.ts";
 
 /**
  * Options for {@linkcode Store}: those of every owner, plus the watchers'
@@ -31,14 +31,13 @@ export interface StoreOptions extends OwnerOptions {
   watchBuffer?: number;
 }
 
-type Watcher<V> = LiveSource<V | undefined>;
-
-interface Adopted {
-  engine: Engine;
-  defaults: CommandOptions | undefined;
-  watchBuffer: number;
-  map: Map<unknown, unknown>;
-  watchers: Map<unknown, Set<Watcher<unknown>>>;
+/** What a handle on a store holds; `with()` copies share all but `defaults`. */
+interface StoreParts<K, V> {
+  readonly engine: Engine;
+  readonly defaults: CommandOptions | undefined;
+  readonly watchBuffer: number;
+  readonly map: Map<K, V>;
+  readonly watchers: Map<K, Set<Watcher<V>>>;
 }
 
 /**
@@ -61,8 +60,7 @@ interface Adopted {
  * await store.close();
  * ```
  */
-export class Store<K, V> implements AsyncDisposable {
-  static #adopt: Adopted | undefined;
+export class Store<K, V> extends Lifecycle {
   readonly #engine: Engine;
   readonly #defaults: CommandOptions | undefined;
   readonly #watchBuffer: number;
@@ -81,36 +79,15 @@ export class Store<K, V> implements AsyncDisposable {
     entries?: Iterable<readonly [K, V]> | null,
     options: StoreOptions = {},
   ) {
-    const adopt = Store.#adopt;
-    if (adopt !== undefined) {
-      Store.#adopt = undefined;
-      this.#engine = adopt.engine;
-      this.#defaults = adopt.defaults;
-      this.#watchBuffer = adopt.watchBuffer;
-      this.#map = adopt.map as Map<K, V>;
-      this.#watchers = adopt.watchers as Map<K, Set<Watcher<V>>>;
-      return;
-    }
-    const map = this.#map = toMap<K, V>(entries);
-    const watchers = this.#watchers = new Map<K, Set<Watcher<V>>>();
-    this.#watchBuffer = positiveInteger(
-      options?.watchBuffer ?? 1024,
-      "watchBuffer",
-      "create Store",
-    );
-    this.#engine = new Engine(
-      (command) => run(command, map, watchers),
-      options,
-      "Store",
-    );
-    this.#engine.onStop = () => {
-      for (const set of watchers.values()) {
-        for (const watcher of set) watcher.close();
-      }
-    };
-    this.#defaults = options.timeout === undefined
-      ? undefined
-      : { timeout: options.timeout };
+    // From `with()`: a second handle on an existing store (see Share).
+    const parts = Share.partsOf<StoreParts<K, V>>(entries) ??
+      storeParts<K, V>(entries, options);
+    super(parts.engine);
+    this.#engine = parts.engine;
+    this.#defaults = parts.defaults;
+    this.#watchBuffer = parts.watchBuffer;
+    this.#map = parts.map;
+    this.#watchers = parts.watchers;
   }
 
   /**
@@ -331,222 +308,41 @@ export class Store<K, V> implements AsyncDisposable {
    * ```
    */
   with(options: CommandOptions): Store<K, V> {
-    Store.#adopt = {
+    const parts: StoreParts<K, V> = {
       engine: this.#engine,
       defaults: mergeCommandOptions(this.#defaults, options, "Store.with()"),
       watchBuffer: this.#watchBuffer,
       map: this.#map,
-      watchers: this.#watchers as Map<unknown, Set<Watcher<unknown>>>,
+      watchers: this.#watchers,
     };
-    return new Store<K, V>();
-  }
-
-  /**
-   * The store's command stream; see `Owner.writable`. Ops are the method
-   * names (`get`, `set`, …) with their arguments.
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   * import assert from "node:assert/strict";
-   *
-   * const store = new Store<string, number>();
-   * const writer = store.writable.getWriter();
-   * const reply = { resolve: () => {}, reject: console.error };
-   * await writer.write({ op: "set", args: ["a", 1], reply });
-   * assert.equal(await store.get("a"), 1);
-   * ```
-   */
-  get writable(): WritableStream<Envelope> {
-    return this.#engine.writable;
-  }
-
-  /**
-   * Refuses new commands with `ClosedError`, runs what is queued, ends
-   * every watcher's stream, then stops. Idempotent.
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   *
-   * const store = new Store<string, number>();
-   * await store.close();
-   * ```
-   */
-  close(): Promise<void> {
-    return this.#engine.close();
-  }
-
-  /**
-   * Stops now: queued commands reject with `reason` (or `ClosedError`).
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   *
-   * const store = new Store<string, number>();
-   * await store.abort(new Error("shutting down"));
-   * ```
-   */
-  abort(reason?: unknown): Promise<void> {
-    return this.#engine.abort(reason);
-  }
-
-  /**
-   * Resolves once the store has stopped.
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   *
-   * const store = new Store<string, number>();
-   * store.close();
-   * await store.closed;
-   * ```
-   */
-  get closed(): Promise<void> {
-    return this.#engine.closed;
-  }
-
-  /**
-   * Closes the store: `await using store = new Store()`.
-   *
-   * @example
-   * ```ts
-   * import { Store } from "@warden/core";
-   *
-   * {
-   *   await using store = new Store<string, number>();
-   *   await store.set("a", 1);
-   * }
-   * ```
-   */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    return new Store<K, V>(new Share(parts) as never);
   }
 }
 
-function toMap<K, V>(entries: unknown): Map<K, V> {
-  if (entries === undefined || entries === null) return new Map();
-  if (typeof (entries as Iterable<unknown>)[Symbol.iterator] !== "function") {
-    throw new TypeError(
-      `Cannot create Store: entries must be an iterable of [key, value] pairs, received ${
-        describe(entries)
-      }`,
-    );
-  }
-  try {
-    return new Map(entries as Iterable<[K, V]>);
-  } catch (cause) {
-    throw new TypeError(
-      "Cannot create Store: entries must be an iterable of [key, value] pairs",
-      { cause },
-    );
-  }
-}
-
-/** The store's sink logic: the only code that touches `map`. */
-function run<K, V>(
-  command: Command,
-  map: Map<K, V>,
-  watchers: Map<K, Set<Watcher<V>>>,
-): unknown {
-  const args = command.args;
-  const key = args[0] as K;
-  switch (command.op) {
-    case "get":
-      return map.get(key);
-    case "set":
-      setEntry(map, watchers, key, args[1] as V);
-      return undefined;
-    case "has":
-      return map.has(key);
-    case "delete": {
-      const had = map.delete(key);
-      if (had) notifyWatchers(watchers, key, undefined);
-      return had;
+/** Builds a new store's map, watchers and engine. */
+function storeParts<K, V>(
+  entries: Iterable<readonly [K, V]> | null | undefined,
+  options: StoreOptions,
+): StoreParts<K, V> {
+  const map = toMap<K, V>(entries);
+  const watchers = new Map<K, Set<Watcher<V>>>();
+  const watchBuffer = positiveInteger(
+    options?.watchBuffer ?? 1024,
+    "watchBuffer",
+    "create Store",
+  );
+  const engine = new Engine(
+    (command) => run(command, map, watchers),
+    options,
+    "Store",
+  );
+  engine.onStop = () => {
+    for (const set of watchers.values()) {
+      for (const watcher of set) watcher.close();
     }
-    case "update": {
-      const fn = args[1];
-      if (typeof fn !== "function") {
-        throw new TypeError(
-          `Cannot update: fn must be a function, received ${describe(fn)}`,
-        );
-      }
-      const next = fn(map.get(key));
-      const store = (value: V) => {
-        map.set(key, value);
-        notifyWatchers(watchers, key, value);
-        return value;
-      };
-      return isPromiseLike(next)
-        ? Promise.resolve(next).then((value) => store(value as V))
-        : store(next as V);
-    }
-    case "size":
-      return map.size;
-    case "clear": {
-      const keys = watchers.size > 0 ? [...map.keys()] : [];
-      map.clear();
-      for (const k of keys) notifyWatchers(watchers, k, undefined);
-      return undefined;
-    }
-    case "entries": {
-      if (command.kind !== OWNED_PAIRS) return Array.from(map); // raw reply
-      // A flat copy: no [k, v] array per entry in the owner's turn.
-      const flat: unknown[] = new Array(map.size * 2);
-      let i = 0;
-      map.forEach((value, k) => {
-        flat[i++] = k;
-        flat[i++] = value;
-      });
-      return flat;
-    }
-    case "watch": {
-      const watcher = args[1];
-      if (!(watcher instanceof LiveSource)) {
-        throw new TypeError(
-          'Cannot run "watch" from a raw command: call Store.watch(key) instead',
-        );
-      }
-      if (!watcher.open) return undefined; // cancelled while queued
-      let set = watchers.get(key);
-      if (set === undefined) watchers.set(key, set = new Set());
-      const subscribers = set;
-      subscribers.add(watcher);
-      watcher.onEnd = () => {
-        subscribers.delete(watcher);
-        if (subscribers.size === 0 && watchers.get(key) === subscribers) {
-          watchers.delete(key);
-        }
-      };
-      watcher.push(map.get(key));
-      return undefined;
-    }
-    default:
-      throw new TypeError(
-        `Cannot run "${command.op}": Store has no such command (known: get, set, has, delete, update, size, clear, entries, watch)`,
-      );
-  }
-}
-
-/** `set` itself: stores the value and tells the key's watchers. */
-function setEntry<K, V>(
-  map: Map<K, V>,
-  watchers: Map<K, Set<Watcher<V>>>,
-  key: K,
-  value: V,
-): void {
-  map.set(key, value);
-  if (watchers.size > 0) notifyWatchers(watchers, key, value);
-}
-
-/** Tells the watchers of `key` its new value (`undefined`: removed). */
-function notifyWatchers<K, V>(
-  watchers: Map<K, Set<Watcher<V>>>,
-  key: K,
-  value: V | undefined,
-): void {
-  const set = watchers.get(key);
-  if (set !== undefined) { for (const watcher of set) watcher.push(value); }
+  };
+  const defaults = options.timeout === undefined
+    ? undefined
+    : { timeout: options.timeout };
+  return { engine, defaults, watchBuffer, map, watchers };
 }

@@ -28,15 +28,15 @@
  *
  * @module
  */
-export {
-  connect,
-  type ConnectOptions,
-  type Remote,
-  type RemoteBase,
-  type RemoteMachine,
-  type RemoteOwner,
-  type RemoteStore,
-} from "./connect.ts";
+export { connect } from "./connect.ts";
+export type {
+  ConnectOptions,
+  Remote,
+  RemoteBase,
+  RemoteMachine,
+  RemoteOwner,
+  RemoteStore,
+} from "./remote.ts";
 export type { Endpoint } from "./endpoint.ts";
 export {
   type Servable,

@@ -1,0 +1,50 @@
+import type { Clock } from "./clock.ts";
+import type { Command } from "./command.ts";
+import { TimeoutError } from "./errors.ts";
+
+/**
+ * A handler's asynchronous part, raced against `handlerTimeout` (`ms`):
+ * past it, the command is rejected, `onError` told, and the owner moves on.
+ * Whichever of handler and timer comes first calls `release()` (the command
+ * no longer counts as queued), settles the command, then calls `resume()`;
+ * the later one is ignored.
+ *
+ * @internal
+ */
+export function awaitTimed(
+  command: Command,
+  result: Promise<unknown>,
+  ms: number,
+  clock: Clock,
+  onError: (error: unknown) => void,
+  release: () => void,
+  resume: () => void,
+): void {
+  let done = false;
+  let timer: unknown = undefined;
+  const finish = (settle: () => void): void => {
+    if (done) return; // the later of handler and timer: ignored
+    done = true;
+    clock.clearTimeout(timer);
+    release();
+    settle();
+    resume();
+  };
+  timer = clock.setTimeout(() =>
+    finish(() => {
+      const error = new TimeoutError(
+        `Handler "${command.op}" ran longer than ${ms} ms (handlerTimeout): its command was rejected and the owner moved on; the handler may still be running`,
+        { timeout: ms, command: command.info() },
+      );
+      command.reject(error);
+      try {
+        onError(error);
+      } catch {
+        // onError itself failed: nowhere left to report to.
+      }
+    }), ms);
+  result.then(
+    (value) => finish(() => command.resolve(value)),
+    (error) => finish(() => command.reject(error)),
+  );
+}

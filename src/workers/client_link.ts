@@ -1,0 +1,197 @@
+import {
+  BYE,
+  type ClientMessage,
+  GRANT,
+  PING,
+  PONG,
+  type ServerMessage,
+} from "./wire.ts";
+import { control, isHello, MAX_BATCH } from "./channel.ts";
+
+/**
+ * The client's end of a channel.
+ *
+ * @internal
+ */
+export class ClientLink {
+  /** Batches from the server. */
+  onBatch: (batch: ServerMessage[]) => void = () => {};
+  /** The channel is gone (server closed it, or its thread went away). */
+  onLost: (reason: string) => void = () => {};
+  /** A batch could not be posted (a value the pre-check missed). */
+  onUnsent: (batch: ClientMessage[], error: unknown) => void = () => {};
+
+  readonly #port: MessagePort;
+  #mode: "stream" | "port" | undefined = undefined;
+  #pending: ClientMessage[] = [];
+  #scheduled = false;
+  #credit = 0;
+  #writer: WritableStreamDefaultWriter<ClientMessage[]> | undefined;
+  #reader: ReadableStreamDefaultReader<ServerMessage[]> | undefined;
+  #writing = false;
+  #closed = false;
+
+  constructor(post: (port: MessagePort) => void) {
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    port1.addEventListener("message", this.#onPort);
+    port1.addEventListener(
+      "close",
+      () => this.#lose("the serving side went away"),
+    );
+    port1.start();
+    post(port2);
+  }
+
+  /** The transport the server chose, once it has answered. */
+  get mode(): "stream" | "port" | undefined {
+    return this.#mode;
+  }
+
+  /** Queues a message; all messages of one turn go as one batch. */
+  send(message: ClientMessage): void {
+    if (this.#closed) return;
+    this.#pending.push(message);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Whether the channel is closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Lets the thread exit while nothing is pending (Node). */
+  idle(yes: boolean): void {
+    const port = this.#port as MessagePort & {
+      ref?: () => void;
+      unref?: () => void;
+    };
+    if (yes) port.unref?.();
+    else port.ref?.();
+  }
+
+  /** Says goodbye and tears the channel down. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#port.postMessage({ t: BYE });
+    } catch {
+      // The port is already gone.
+    }
+    this.#teardown();
+  }
+
+  readonly #onPort = (event: MessageEvent): void => {
+    const data: unknown = event.data;
+    if (Array.isArray(data)) {
+      this.#receive(data as ServerMessage[]);
+      return;
+    }
+    if (isHello(data)) {
+      if (data.mode === "stream") {
+        this.#mode = "stream";
+        // Only the reply stream's end (or the port's close) means the
+        // server is gone: its replies may still be in flight when the
+        // command stream errors on a graceful close.
+        this.#writer = data.commands.getWriter();
+        this.#writer.closed.catch(() => {});
+        const reader = this.#reader = data.replies.getReader();
+        this.#read(reader);
+      } else {
+        this.#mode = "port";
+        this.#credit = data.window;
+      }
+      this.#flush();
+      return;
+    }
+    if (control(data) === PING && !this.#closed) {
+      this.#port.postMessage({ t: PONG });
+    }
+  };
+
+  async #read(
+    reader: ReadableStreamDefaultReader<ServerMessage[]>,
+  ): Promise<void> {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        this.#receive(value);
+      }
+    } catch {
+      // Errored: handled as lost below.
+    }
+    this.#lose("the reply stream ended");
+  }
+
+  #receive(batch: ServerMessage[]): void {
+    if (this.#closed) return;
+    let granted = false;
+    for (let i = 0; i < batch.length; i++) {
+      const message = batch[i];
+      if (message.t === GRANT) {
+        this.#credit += message.n;
+        granted = true;
+      }
+    }
+    this.onBatch(batch);
+    if (granted) this.#flush();
+  }
+
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    if (this.#closed || this.#pending.length === 0) return;
+    if (this.#mode === "port") {
+      const n = Math.min(this.#credit, MAX_BATCH, this.#pending.length);
+      if (n <= 0) return;
+      const batch = this.#take(n);
+      this.#credit -= n;
+      try {
+        this.#port.postMessage(batch);
+      } catch (error) {
+        this.#credit += n; // never consumed by the server
+        this.onUnsent(batch, error);
+      }
+      if (this.#pending.length > 0) this.#flush();
+    } else if (this.#mode === "stream") {
+      if (this.#writing) return;
+      const writer = this.#writer!;
+      const batch = this.#take(Math.min(MAX_BATCH, this.#pending.length));
+      this.#writing = true;
+      writer.write(batch).catch(() => {});
+      writer.ready.then(() => {
+        this.#writing = false;
+        this.#flush();
+      }, () => {});
+    }
+  };
+
+  #take(n: number): ClientMessage[] {
+    if (n === this.#pending.length) {
+      const all = this.#pending;
+      this.#pending = [];
+      return all;
+    }
+    const batch = this.#pending.slice(0, n);
+    this.#pending = this.#pending.slice(n);
+    return batch;
+  }
+
+  #lose(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#teardown();
+    this.onLost(reason);
+  }
+
+  #teardown(): void {
+    this.#pending = [];
+    this.#writer?.abort().catch(() => {});
+    this.#reader?.cancel().catch(() => {});
+    this.#port.close();
+  }
+}
