@@ -420,6 +420,7 @@ test('Owner with overflow: "reject" refuses past highWaterMark with OverflowErro
   });
   const a = owner.ask("block");
   const b = owner.ask("run");
+  const c = owner.ask("run"); // two wait behind the running one
   await assert.rejects(owner.ask("run"), (error: unknown) => {
     assert.ok(error instanceof OverflowError);
     assert.equal(error.limit, 2);
@@ -429,6 +430,7 @@ test('Owner with overflow: "reject" refuses past highWaterMark with OverflowErro
   gate.resolve();
   await a;
   assert.equal(await b, "ran");
+  assert.equal(await c, "ran");
   assert.equal(await owner.ask("run"), "ran"); // room again
   await owner.close();
 });

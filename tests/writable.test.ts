@@ -160,6 +160,7 @@ test("Store.writable waits for room: writes apply backpressure at highWaterMark"
   const blocked = store.update("a", () => gate.promise.then(() => 0));
   const writer = store.writable.getWriter();
   const noop = { resolve() {}, reject() {} };
+  await writer.write({ op: "set", args: ["a", 0], reply: noop });
   await writer.write({ op: "set", args: ["a", 1], reply: noop }); // fills the queue
   let accepted = false;
   const third = writer.write({ op: "set", args: ["a", 2], reply: noop }).then(

@@ -90,7 +90,11 @@ export class Engine {
   readonly #waiting = new Deque<Command>();
   /** Raw writers waiting for room. */
   #roomWaiters: (() => void)[] = [];
-  /** Accepted and not yet run: pending plus the batch in the stream. */
+  /**
+   * Accepted and not yet started: pending plus the batch in the stream,
+   * less the command running (a Go channel's buffer: `highWaterMark`
+   * commands may wait behind the one that runs).
+   */
   #queued = 0;
   /** A flush is scheduled or a batch is in the stream. */
   #busy = false;
@@ -283,7 +287,6 @@ export class Engine {
     captured = noop;
     this.#now = this.#current = command;
     this.#busy = true;
-    this.#queued++;
     command.arm(options?.timeout ?? this.#timeout, this.#clock);
     this.#await(command, result);
     return promise;
@@ -533,9 +536,10 @@ export class Engine {
    * would otherwise resolve a thousand nested promises as it ends.
    */
   #run(batch: Command[], start: number): void {
-    // `#queued` drops as each command finishes, so a caller that awaited
-    // its reply finds room at once.
-    for (let i = start; i < batch.length; i++, this.#queued--) {
+    // `#queued` drops as each command starts: the one running does not
+    // count against `highWaterMark`, only those waiting behind it.
+    for (let i = start; i < batch.length; i++) {
+      this.#queued--;
       const command = batch[i];
       if (command.settled) continue; // aborted or timed out while queued
       if (this.#aborted) {
@@ -552,6 +556,7 @@ export class Engine {
       }
       if (result instanceof Promise) {
         this.#index = i;
+        this.#refill(); // its start made room: admit who waits for it
         this.#await(command, result);
         return;
       }
@@ -607,13 +612,11 @@ export class Engine {
   }
 
   readonly #onValue = (value: unknown): void => {
-    this.#queued--;
     this.#current!.resolve(value);
     this.#resume();
   };
 
   readonly #onError = (error: unknown): void => {
-    this.#queued--;
     this.#current!.reject(error);
     this.#resume();
   };
@@ -626,14 +629,9 @@ export class Engine {
       this.#handlerTimeout,
       this.#clock,
       this.#report,
-      this.#release,
       this.#resume,
     );
   }
-
-  readonly #release = (): void => {
-    this.#queued--;
-  };
 
   /** `onError`, called as a function (raw chunks, timed-out handlers). */
   readonly #report = (error: unknown): void => {

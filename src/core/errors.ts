@@ -65,10 +65,12 @@ export class ClosedError extends Error {
  *   overflow: "reject",
  * });
  * const first = owner.ask("inc"); // runs, and holds the owner until it settles
+ * const second = owner.ask("inc"); // waits behind it: the queue's one place
  * const error = await owner.ask("inc").catch((e) => e);
  * assert.ok(error instanceof OverflowError);
  * assert.equal(error.limit, 1);
  * assert.equal(await first, 1);
+ * assert.equal(await second, 2);
  * ```
  */
 export class OverflowError extends Error {

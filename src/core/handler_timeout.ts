@@ -5,9 +5,9 @@ import { TimeoutError } from "./errors.ts";
 /**
  * A handler's asynchronous part, raced against `handlerTimeout` (`ms`):
  * past it, the command is rejected, `onError` told, and the owner moves on.
- * Whichever of handler and timer comes first calls `release()` (the command
- * no longer counts as queued), settles the command, then calls `resume()`;
- * the later one is ignored.
+ * Whichever of handler and timer comes first settles the command, then
+ * calls `resume()`; the later one is ignored. (The command stopped counting
+ * against `highWaterMark` when it started.)
  *
  * @internal
  */
@@ -17,7 +17,6 @@ export function awaitTimed(
   ms: number,
   clock: Clock,
   onError: (error: unknown) => void,
-  release: () => void,
   resume: () => void,
 ): void {
   let done = false;
@@ -26,7 +25,6 @@ export function awaitTimed(
     if (done) return; // the later of handler and timer: ignored
     done = true;
     clock.clearTimeout(timer);
-    release();
     settle();
     resume();
   };

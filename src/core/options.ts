@@ -15,7 +15,9 @@ import type { Clock } from "./clock.ts";
  */
 export interface OwnerOptions {
   /**
-   * How many commands may be queued (accepted, not yet run). Beyond it,
+   * How many commands may be queued (accepted, waiting behind the one
+   * running, which does not count), like a Go channel's buffer:
+   * `highWaterMark: 1` is one command running plus one waiting. Beyond it,
    * `overflow` decides.
    *
    * @default {1024}
