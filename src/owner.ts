@@ -161,7 +161,9 @@ export class Owner<S, H extends Handlers<S>> extends Lifecycle {
    * const log = new Owner({ lines: ["a", "b", "c"] }, {
    *   tail: (state, n: number) => state.lines.slice(-n),
    * });
-   * assert.deepEqual(await Array.fromAsync(log.stream("tail", 2)), ["b", "c"]);
+   * const tail = [];
+   * for await (const line of log.stream("tail", 2)) tail.push(line);
+   * assert.deepEqual(tail, ["b", "c"]);
    * await log.close();
    * ```
    */

@@ -241,7 +241,8 @@ export class Store<K, V> extends Lifecycle {
    * import assert from "node:assert/strict";
    *
    * const store = new Store([["a", 1], ["b", 2]]);
-   * const all = await Array.fromAsync(store.entries());
+   * const all = [];
+   * for await (const entry of store.entries()) all.push(entry);
    * assert.deepEqual(all, [["a", 1], ["b", 2]]);
    * ```
    */
@@ -271,7 +272,9 @@ export class Store<K, V> extends Lifecycle {
    * await store.set("a", 1);
    * await store.delete("a");
    * await store.close(); // ends the stream
-   * assert.deepEqual(await Array.fromAsync(changes), [undefined, 1, undefined]);
+   * const seen = [];
+   * for await (const value of changes) seen.push(value);
+   * assert.deepEqual(seen, [undefined, 1, undefined]);
    * ```
    */
   watch(key: K): ReadableStream<V | undefined> {

@@ -244,7 +244,9 @@ export class Machine<
    * await m.send("send");
    * await m.send("done");
    * await m.close(); // ends the stream
-   * assert.deepEqual(await Array.fromAsync(changes), [
+   * const seen = [];
+   * for await (const change of changes) seen.push(change);
+   * assert.deepEqual(seen, [
    *   { from: "idle", event: "send", to: "inflight" },
    *   { from: "inflight", event: "done", to: "idle" },
    * ]);

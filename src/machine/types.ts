@@ -191,7 +191,8 @@ export interface MachineSnapshot<S extends string, Ctx> {
  * const changes = m.watch();
  * await m.send("go");
  * await m.close();
- * const seen: MachineTransition<"a" | "b", "go">[] = await Array.fromAsync(changes);
+ * const seen: MachineTransition<"a" | "b", "go">[] = [];
+ * for await (const change of changes) seen.push(change);
  * assert.deepEqual(seen, [{ from: "a", event: "go", to: "b" }]);
  * ```
  */
