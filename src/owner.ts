@@ -28,10 +28,15 @@ export type ItemOf<F> = ReplyOf<F> extends Iterable<infer T> ? T
   : ReplyOf<F> extends AsyncIterable<infer T> ? T
   : never;
 
-/** The names of the handlers that return an iterable or async iterable. */
+/**
+ * The names of the handlers that return an iterable or async iterable,
+ * other than a string (which `stream()` refuses: it would stream its
+ * characters).
+ */
 export type StreamOps<H> = {
-  [K in keyof H & string]: ReplyOf<H[K]> extends
-    Iterable<unknown> | AsyncIterable<unknown> ? K : never;
+  [K in keyof H & string]: ReplyOf<H[K]> extends string ? never
+    : ReplyOf<H[K]> extends Iterable<unknown> | AsyncIterable<unknown> ? K
+    : never;
 }[keyof H & string];
 
 /**
@@ -147,9 +152,10 @@ export class Owner<S, H extends Handlers<S>> extends Lifecycle {
    * what it yields. The values are collected in the owner's turn (a
    * consistent snapshot), then read at the reader's pace: a slow reader
    * never holds up the owner. Cancelling the stream before the command runs
-   * means it never runs.
+   * means it never runs. A handler that returns a string errors the stream
+   * with a `TypeError` (it would stream its characters).
    *
-   * @param op The handler's name; it must return an iterable.
+   * @param op The handler's name; it must return an iterable, not a string.
    * @param args The handler's arguments after the state.
    * @returns A stream of the values the handler yields.
    *

@@ -21,6 +21,13 @@ export function collect(
     (command.kind === OWNED_ARRAY || command.kind === OWNED_PAIRS) &&
     Array.isArray(result)
   ) return result;
+  if (typeof result === "string") {
+    throw new TypeError(
+      `Cannot stream "${command.op}": the handler returned a string, which would stream its characters; return an iterable of values (e.g. [text]), received ${
+        describe(result)
+      }`,
+    );
+  }
   if (result !== null && result !== undefined) {
     const candidate = result as Partial<
       Iterable<unknown> & AsyncIterable<unknown>
