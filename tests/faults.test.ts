@@ -385,10 +385,10 @@ test("Owner options.handlerTimeout: an onError that throws does not stall the ow
   await owner.close();
 });
 
-test("new Owner() rejects a bad handlerTimeout with a RangeError", () => {
+test("new Owner() rejects a bad handlerTimeout with a RangeError, or a TypeError if not a number", () => {
   for (const bad of [-1, Number.NaN, "5", null]) {
     assert.throws(() => new Owner({}, {}, { handlerTimeout: bad as never }), {
-      name: "RangeError",
+      name: typeof bad === "number" ? "RangeError" : "TypeError",
       message:
         /Cannot create Owner: handlerTimeout must be a non-negative number/,
     });

@@ -75,7 +75,7 @@ test("new Owner() with options that are not an object, or bad option values, thr
     ],
     [
       { highWaterMark: "8" },
-      "RangeError",
+      "TypeError",
       /highWaterMark must be a positive integer, received "8"/,
     ],
     [
@@ -93,7 +93,7 @@ test("new Owner() with options that are not an object, or bad option values, thr
       "RangeError",
       /timeout must be a non-negative number of milliseconds, received -1/,
     ],
-    [{ timeout: "5" }, "RangeError", /timeout must be a non-negative number/],
+    [{ timeout: "5" }, "TypeError", /timeout must be a non-negative number/],
     [
       { handlerTimeout: Number.NaN },
       "RangeError",
@@ -144,7 +144,7 @@ test("new Store() with bad entries or options throws; the values are named", () 
     message: /options must be an object, received null/,
   });
   assert.throws(() => new StoreJS([], { watchBuffer: "2" }), {
-    name: "RangeError",
+    name: "TypeError",
     message: /watchBuffer must be a positive integer, received "2"/,
   });
   assert.throws(() => new StoreJS([], { highWaterMark: -3 }), RangeError);

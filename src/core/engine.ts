@@ -428,8 +428,12 @@ export class Engine {
 
   #refusal(command: Command): unknown {
     return new ClosedError(
-      `Cannot run "${command.op}": the owner is ${
-        this.#phase === STOPPED ? "closed" : "closing"
+      `Cannot run "${command.op}": the owner ${
+        this.#aborted
+          ? "was aborted"
+          : this.#phase === STOPPED
+          ? "is closed"
+          : "is closing"
       }`,
       { command: command.info() },
     );

@@ -52,7 +52,7 @@ export class LiveSource<T> implements UnderlyingDefaultSource<T> {
     if ((this.#controller.desiredSize ?? 0) <= 0) {
       this.error(
         new OverflowError(
-          `Watcher fell behind: more than ${this.#buffer} unread values; read faster or raise the watch buffer`,
+          `Watcher fell behind: more than ${this.#buffer} unread values; read faster or raise the watchBuffer option`,
           { limit: this.#buffer },
         ),
       );

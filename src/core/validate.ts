@@ -1,13 +1,16 @@
 import { describe } from "./describe.ts";
 
-/** @internal Throws a RangeError unless `value` is a positive integer. */
+/**
+ * @internal Throws a TypeError unless `value` is a number, a RangeError
+ * unless it is a positive integer.
+ */
 export function positiveInteger(
   value: unknown,
   what: string,
   action: string,
 ): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(
+    throw new (typeof value === "number" ? RangeError : TypeError)(
       `Cannot ${action}: ${what} must be a positive integer, received ${
         describe(value)
       }`,
@@ -16,14 +19,17 @@ export function positiveInteger(
   return value;
 }
 
-/** @internal Throws a RangeError unless `value` is a non-negative number or Infinity. */
+/**
+ * @internal Throws a TypeError unless `value` is a number, a RangeError
+ * unless it is a non-negative number or Infinity.
+ */
 export function timeoutValue(
   value: unknown,
   action: string,
   what = "timeout",
 ): number {
   if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new RangeError(
+    throw new (typeof value === "number" ? RangeError : TypeError)(
       `Cannot ${action}: ${what} must be a non-negative number of milliseconds, received ${
         describe(value)
       }`,
