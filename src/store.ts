@@ -262,6 +262,11 @@ export class Store<K, V> extends Lifecycle {
    * values behind gets an `OverflowError` on the stream instead of missing
    * values silently.
    *
+   * Through `with({ signal })`, the signal aborting ends the stream with its
+   * reason and unsubscribes, at any time. `with({ timeout })` bounds only
+   * the subscription (the watch command, until the first value), never the
+   * life of the watch.
+   *
    * @example
    * ```ts
    * import { Store } from "@warden/core";
@@ -281,6 +286,7 @@ export class Store<K, V> extends Lifecycle {
     const { source, readable } = LiveSource.stream<V | undefined>(
       this.#watchBuffer,
     );
+    source.follow(this.#defaults?.signal);
     this.#engine.call("watch", [key, source], this.#defaults).catch(
       (error) => source.error(error),
     );

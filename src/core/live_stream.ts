@@ -15,6 +15,8 @@ export class LiveSource<T> implements UnderlyingDefaultSource<T> {
   readonly #buffer: number;
   /** Called once when the subscription ends, for any reason. */
   onEnd: (() => void) | undefined = undefined;
+  /** Stops listening to the signal the watch follows, if any. */
+  #unfollow: (() => void) | undefined = undefined;
 
   constructor(buffer: number) {
     this.#buffer = buffer;
@@ -31,6 +33,18 @@ export class LiveSource<T> implements UnderlyingDefaultSource<T> {
       { highWaterMark: buffer },
     );
     return { source, readable };
+  }
+
+  /**
+   * Ends the stream with `signal.reason` when the signal aborts (a watch
+   * made through `with({ signal })`); the owner then drops the watcher. An
+   * already-aborted signal is left to the watch command, which it refuses.
+   */
+  follow(signal: AbortSignal | undefined): void {
+    if (signal === undefined || signal.aborted) return;
+    const onAbort = () => this.error(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#unfollow = () => signal.removeEventListener("abort", onAbort);
   }
 
   /** Whether the owner should still push to it. */
@@ -77,6 +91,9 @@ export class LiveSource<T> implements UnderlyingDefaultSource<T> {
 
   #end(): void {
     this.#open = false;
+    const unfollow = this.#unfollow;
+    this.#unfollow = undefined;
+    unfollow?.();
     const onEnd = this.onEnd;
     this.onEnd = undefined;
     onEnd?.();

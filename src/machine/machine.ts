@@ -231,6 +231,10 @@ export class Machine<
    * falls more than `watchBuffer` transitions behind gets an
    * `OverflowError` on the stream instead of missing some silently.
    *
+   * Through `with({ signal })`, the signal aborting ends the stream with its
+   * reason and unsubscribes, at any time. `with({ timeout })` bounds only
+   * the subscription (the watch command), never the life of the watch.
+   *
    * @example
    * ```ts
    * import { Machine } from "@warden/core";
@@ -256,6 +260,7 @@ export class Machine<
     const { source, readable } = LiveSource.stream<MachineTransition<S, E>>(
       this.#watchBuffer,
     );
+    source.follow(this.#defaults?.signal);
     this.#engine.call("watch", [source], this.#defaults).catch(
       (error) => source.error(error),
     );
