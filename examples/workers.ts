@@ -116,7 +116,7 @@ async function spawn(): Promise<Spawned> {
   );
   w.on("message", onMessage);
   return {
-    endpoint: w as unknown as Endpoint,
+    endpoint: w,
     exited,
     terminate: () => void w.terminate(),
   };
@@ -130,7 +130,7 @@ async function parentEndpoint(): Promise<Endpoint | undefined> {
   if (web && scope.name === "warden-example") return scope as Endpoint;
   const threads = await import("node:worker_threads");
   if (threads.isMainThread) return;
-  return web ? scope as Endpoint : threads.parentPort as unknown as Endpoint;
+  return web ? scope as Endpoint : threads.parentPort ?? undefined;
 }
 
 const parent = await parentEndpoint();

@@ -7,6 +7,10 @@
  * Either `addEventListener("message")` (web) or `on("message")` (Node's
  * EventEmitter) is used, whichever the endpoint has.
  *
+ * Typed so that each runtime's own typing of these fits with no cast:
+ * Node's `worker_threads` `MessagePort` takes any `Event` listener, and
+ * lib DOM types `self` as a `Window`.
+ *
  * @example
  * ```ts
  * import type { Endpoint } from "@warden/core/workers";
@@ -18,22 +22,33 @@
  */
 export interface Endpoint {
   /** Sends a message, transferring the listed objects. */
-  postMessage(message: unknown, transfer: never[]): void;
+  postMessage(message: unknown, transfer: EndpointTransfer): void;
   /** Web-style message listener (Worker, self, MessagePort). */
-  addEventListener?(
-    type: "message",
-    listener: (event: MessageEvent) => void,
-  ): void;
+  addEventListener?(type: "message", listener: MessageListener): void;
   /** Removes a web-style listener. */
-  removeEventListener?(
-    type: "message",
-    listener: (event: MessageEvent) => void,
-  ): void;
+  removeEventListener?(type: "message", listener: MessageListener): void;
   /** Node-style message listener (`worker_threads` Worker). */
   on?(type: "message", listener: (value: unknown) => void): unknown;
   /** Removes a Node-style listener. */
   off?(type: "message", listener: (value: unknown) => void): unknown;
 }
+
+/**
+ * A web-style message listener, as {@linkcode Endpoint} takes it: it is
+ * given a `MessageEvent`, typed as an `Event` with `data` because Node's
+ * `MessagePort` declares its listeners as taking any `Event`.
+ */
+export type MessageListener = (
+  event: Event & { readonly data?: unknown },
+) => void;
+
+/**
+ * The transfer list {@linkcode Endpoint.postMessage} is given: an array of
+ * transferables, typed so that every runtime's `postMessage` fits (lib DOM
+ * types `self.postMessage` as `Window`'s, whose second argument may be
+ * `{ transfer }`).
+ */
+export type EndpointTransfer = never[] & { transfer?: never[] };
 
 /**
  * Listens for messages on an endpoint; returns the function that stops.
@@ -53,7 +68,7 @@ export function listen(
     );
   }
   if (typeof endpoint.addEventListener === "function") {
-    const listener = (event: MessageEvent) => onMessage(event.data);
+    const listener: MessageListener = (event) => onMessage(event.data);
     endpoint.addEventListener("message", listener);
     const port = endpoint as Partial<MessagePort>;
     if (typeof port.start === "function") port.start();
@@ -75,7 +90,7 @@ export function post(
   message: unknown,
   transfer: unknown[],
 ): void {
-  endpoint.postMessage(message, transfer as never[]);
+  endpoint.postMessage(message, transfer as EndpointTransfer);
 }
 
 /** Validates a service name (`serve` / `connect` option). @internal */

@@ -37,7 +37,11 @@ export type {
   RemoteOwner,
   RemoteStore,
 } from "./remote.ts";
-export type { Endpoint } from "./endpoint.ts";
+export type {
+  Endpoint,
+  EndpointTransfer,
+  MessageListener,
+} from "./endpoint.ts";
 export {
   type Servable,
   serve,
