@@ -2,7 +2,12 @@ import { type Clock, systemClock } from "../core/clock.ts";
 import { ClientLink } from "./client_link.ts";
 import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
-import { type Endpoint, post, serviceName } from "./endpoint.ts";
+import {
+  type Endpoint,
+  post,
+  serviceName,
+  streamsPinThread,
+} from "./endpoint.ts";
 import { ClosedError, TimeoutError } from "../core/errors.ts";
 import { positiveInteger, timeoutValue } from "../core/validate.ts";
 import {
@@ -80,7 +85,13 @@ export class Connection {
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     const name = serviceName(options.name, action);
     this.#link = new ClientLink((port) =>
-      post(endpoint, { [CONNECT_TAG]: 1, port, name }, [port])
+      post(
+        endpoint,
+        streamsPinThread(endpoint)
+          ? { [CONNECT_TAG]: 1, port, name, streams: false }
+          : { [CONNECT_TAG]: 1, port, name },
+        [port],
+      )
     );
     this.#link.onBatch = (batch) => this.#receive(batch);
     this.#link.onLost = (reason) => this.#end(reason);

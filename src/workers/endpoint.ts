@@ -84,6 +84,20 @@ export function listen(
   );
 }
 
+/**
+ * Whether a stream transferred to or from this endpoint's thread would keep
+ * that thread alive for good: on Deno, a `node:worker_threads` worker that
+ * received or sent a transferred stream never exits, even once the stream
+ * is closed, cancelled or aborted (Deno 2.9). Such channels use the port
+ * transport. Detected as Deno plus a Node-style (`on`) endpoint.
+ *
+ * @internal
+ */
+export function streamsPinThread(endpoint: Endpoint): boolean {
+  return typeof (globalThis as { Deno?: unknown }).Deno === "object" &&
+    typeof endpoint.on === "function";
+}
+
 /** Posts with a transfer list, whatever the endpoint's typing. @internal */
 export function post(
   endpoint: Endpoint,

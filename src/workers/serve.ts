@@ -3,7 +3,12 @@ import { canTransferStreams } from "./channel.ts";
 import { ServerLink } from "./server_link.ts";
 import type { Envelope } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
-import { type Endpoint, listen, serviceName } from "./endpoint.ts";
+import {
+  type Endpoint,
+  listen,
+  serviceName,
+  streamsPinThread,
+} from "./endpoint.ts";
 import {
   optionalSignal,
   positiveInteger,
@@ -76,7 +81,9 @@ export interface ServeOptions {
   clock?: Clock;
   /**
    * `"auto"`: transferred streams where the runtime can transfer them
-   * (detected once), else the `MessagePort` with a credit window. `"port"`:
+   * (detected once), else the `MessagePort` with a credit window; the port
+   * also on Deno's `node:worker_threads` (either end), where a transferred
+   * stream would keep the worker from ever exiting. `"port"`:
    * the port everywhere (as fast or faster in our runs on Node 20 and
    * Deno; `bench/workers.ts --port` compares).
    *
@@ -220,7 +227,8 @@ export class Server implements Serving {
         }`,
       );
     }
-    this.#transport = transport;
+    // Deno's node:worker_threads: transferred streams would pin the thread.
+    this.#transport = streamsPinThread(endpoint) ? "port" : transport;
     const signal = optionalSignal(options.signal, action);
     this.#stopListening = listen(
       endpoint,
@@ -279,13 +287,19 @@ export class Server implements Serving {
       this.#closed || typeof data !== "object" || data === null ||
       !(CONNECT_TAG in data)
     ) return;
-    const { port, name } = data as { port?: unknown; name?: unknown };
+    const { port, name, streams } = data as {
+      port?: unknown;
+      name?: unknown;
+      streams?: unknown;
+    };
     if (!(port instanceof MessagePort) || name !== this.#name) return;
     const link = new ServerLink(port, {
       window: this.#window,
       heartbeat: this.#heartbeat,
       clock: this.#clock,
-      streams: this.#transport === "auto" && canTransferStreams(),
+      // A client whose thread streams would pin asks for the port.
+      streams: this.#transport === "auto" && streams !== false &&
+        canTransferStreams(),
     });
     const channel = new Channel(this, link);
     this.#channels.add(channel);
