@@ -216,8 +216,19 @@ export class Owner<S, H extends Handlers<S>> extends Lifecycle {
       state: this.#state,
       table: this.#table,
     };
-    return new Owner<S, H>(new Share(parts) as never, undefined as never);
+    return sharedOwner<S, H>(parts);
   }
+}
+
+/**
+ * The copy `with()` returns, made outside the class on purpose: a class
+ * body that names its own class is renamed by esbuild (`var Owner = class
+ * _Owner`), and `Owner()` without `new` would then say "_Owner".
+ */
+function sharedOwner<S, H extends Handlers<S>>(
+  parts: OwnerParts<S>,
+): Owner<S, H> {
+  return new Owner<S, H>(new Share(parts) as never, undefined as never);
 }
 
 /** From plain JS, `op` may be anything; messages must not choke on it. */

@@ -324,8 +324,17 @@ export class Store<K, V> extends Lifecycle {
       map: this.#map,
       watchers: this.#watchers,
     };
-    return new Store<K, V>(new Share(parts) as never);
+    return sharedStore<K, V>(parts);
   }
+}
+
+/**
+ * The copy `with()` returns, made outside the class on purpose: a class
+ * body that names its own class is renamed by esbuild (`var Store = class
+ * _Store`), and `Store()` without `new` would then say "_Store".
+ */
+function sharedStore<K, V>(parts: StoreParts<K, V>): Store<K, V> {
+  return new Store<K, V>(new Share(parts) as never);
 }
 
 /** Builds a new store's map, watchers and engine. */

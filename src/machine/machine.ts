@@ -290,8 +290,19 @@ export class Machine<
       defaults: mergeCommandOptions(this.#defaults, options, "Machine.with()"),
       watchBuffer: this.#watchBuffer,
     };
-    return new Machine<S, E, Ctx>(new Share(parts) as never);
+    return sharedMachine<S, E, Ctx>(parts);
   }
+}
+
+/**
+ * The copy `with()` returns, made outside the class on purpose: a class
+ * body that names its own class is renamed by esbuild (`var Machine = class
+ * _Machine`), and `Machine()` without `new` would then say "_Machine".
+ */
+function sharedMachine<S extends string, E extends string, Ctx>(
+  parts: MachineParts,
+): Machine<S, E, Ctx> {
+  return new Machine<S, E, Ctx>(new Share(parts) as never);
 }
 
 /** What a handle on a machine holds; `with()` copies share all but `defaults`. */
