@@ -120,6 +120,8 @@ interface Extra {
   deadline: Deadline | undefined;
   /** The signal's set of waiting commands this one is in (see `watch`). */
   watching: Set<Command> | undefined;
+  /** How messages name the command (see `arm()`); undefined: `"op"`. */
+  label: ((command: Command) => string) | undefined;
 }
 
 /**
@@ -263,6 +265,7 @@ export class Command {
         reject,
         deadline: undefined,
         watching: undefined,
+        label: undefined,
       };
   }
 
@@ -291,6 +294,7 @@ export class Command {
         reject: undefined,
         deadline: undefined,
         watching: undefined,
+        label: undefined,
       };
     }
   }
@@ -320,7 +324,11 @@ export class Command {
    * Starts the signal listener and the timer, if any. Returns false (and
    * rejects) when the signal is already aborted.
    */
-  arm(timeout: number | undefined, clock: Clock): boolean {
+  arm(
+    timeout: number | undefined,
+    clock: Clock,
+    label?: (command: Command) => string,
+  ): boolean {
     const signal = this.#extra?.signal;
     if (signal) {
       if (signal.aborted) {
@@ -336,7 +344,9 @@ export class Command {
         reject: undefined,
         deadline: undefined,
         watching: undefined,
+        label: undefined,
       };
+      extra.label = label;
       extra.deadline = join(this, clock, timeout);
     }
     return true;
@@ -347,7 +357,9 @@ export class Command {
     if (this.#resolve === NOOP) return;
     this.reject(
       new TimeoutError(
-        `Command "${this.op}" timed out after ${timeout} ms`,
+        `Command ${
+          this.#extra?.label?.(this) ?? `"${this.op}"`
+        } timed out after ${timeout} ms`,
         { timeout, command: this.info() },
       ),
     );

@@ -79,6 +79,11 @@ export class Engine {
   readonly #handlerTimeout: number;
   readonly #clock: Clock;
   readonly onError: (error: unknown) => void;
+  /**
+   * How messages name a command: `"op"` by default; a Machine's adds the
+   * event (`"send" (event "connect")`).
+   */
+  label: ((command: Command) => string) | undefined = undefined;
   /** Called once when the owner has stopped (closed or aborted). */
   onStop: (() => void) | undefined = undefined;
 
@@ -287,7 +292,7 @@ export class Engine {
     captured = noop;
     this.#now = this.#current = command;
     this.#busy = true;
-    command.arm(options?.timeout ?? this.#timeout, this.#clock);
+    command.arm(options?.timeout ?? this.#timeout, this.#clock, this.label);
     this.#await(command, result);
     return promise;
   }
@@ -353,12 +358,16 @@ export class Engine {
       );
       return;
     }
-    if (!command.arm(timeout ?? this.#timeout, this.#clock)) return;
+    if (!command.arm(timeout ?? this.#timeout, this.#clock, this.label)) {
+      return;
+    }
     if (this.#queued >= this.#highWaterMark || this.#waiting.length > 0) {
       if (this.#rejectOverflow && !wait) {
         command.reject(
           new OverflowError(
-            `Cannot run "${command.op}": the queue is full (highWaterMark ${this.#highWaterMark}); retry later, or use overflow: "wait"`,
+            `Cannot run ${
+              this.#name(command)
+            }: the queue is full (highWaterMark ${this.#highWaterMark}); retry later, or use overflow: "wait"`,
             { limit: this.#highWaterMark, command: command.info() },
           ),
         );
@@ -428,7 +437,7 @@ export class Engine {
 
   #refusal(command: Command): unknown {
     return new ClosedError(
-      `Cannot run "${command.op}": the owner ${
+      `Cannot run ${this.#name(command)}: the owner ${
         this.#aborted
           ? "was aborted"
           : this.#phase === STOPPED
@@ -439,10 +448,14 @@ export class Engine {
     );
   }
 
+  /** The command as messages name it (see `label`). */
+  readonly #name = (command: Command): string =>
+    this.label?.(command) ?? `"${command.op}"`;
+
   #rejectAborted(command: Command): void {
     command.reject(
       this.#abortReason !== undefined ? this.#abortReason : new ClosedError(
-        `Command "${command.op}" was not run: the owner was aborted`,
+        `Command ${this.#name(command)} was not run: the owner was aborted`,
         { command: command.info() },
       ),
     );
@@ -634,6 +647,7 @@ export class Engine {
       this.#clock,
       this.#report,
       this.#resume,
+      this.#name,
     );
   }
 

@@ -4,7 +4,8 @@ import { TimeoutError } from "./errors.ts";
 
 /**
  * A handler's asynchronous part, raced against `handlerTimeout` (`ms`):
- * past it, the command is rejected, `onError` told, and the owner moves on.
+ * past it, the command is rejected, `onError` told (the message names the
+ * command as `name()` does), and the owner moves on.
  * Whichever of handler and timer comes first settles the command, then
  * calls `resume()`; the later one is ignored. (The command stopped counting
  * against `highWaterMark` when it started.)
@@ -18,6 +19,7 @@ export function awaitTimed(
   clock: Clock,
   onError: (error: unknown) => void,
   resume: () => void,
+  name: (command: Command) => string,
 ): void {
   let done = false;
   let timer: unknown = undefined;
@@ -31,7 +33,9 @@ export function awaitTimed(
   timer = clock.setTimeout(() =>
     finish(() => {
       const error = new TimeoutError(
-        `Handler "${command.op}" ran longer than ${ms} ms (handlerTimeout): its command was rejected and the owner moved on; the handler may still be running`,
+        `Handler ${
+          name(command)
+        } ran longer than ${ms} ms (handlerTimeout): its command was rejected and the owner moved on; the handler may still be running`,
         { timeout: ms, command: command.info() },
       );
       command.reject(error);

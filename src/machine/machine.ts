@@ -1,4 +1,4 @@
-import type { CommandOptions } from "../core/command.ts";
+import type { Command, CommandOptions } from "../core/command.ts";
 import { Engine } from "../core/engine.ts";
 import { LiveSource } from "../core/live_stream.ts";
 import { ACTION } from "./compile.ts";
@@ -326,10 +326,19 @@ function machineParts(config: unknown, options: MachineOptions): MachineParts {
     "Machine",
   );
   core.engine = engine;
+  engine.label = sendLabel;
   engine.onStop = () => core.stop();
   const defaults = options.timeout === undefined
     ? undefined
     : { timeout: options.timeout };
   core.start();
   return { engine, defaults, watchBuffer };
+}
+
+/** Names a Machine's command in messages: `send` with its event. */
+function sendLabel(command: Command): string {
+  const event = command.args[0];
+  return command.op === "send" && typeof event === "string"
+    ? `"send" (event "${event}")`
+    : `"${command.op}"`;
 }
