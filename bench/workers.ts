@@ -37,7 +37,7 @@ async function parentEndpoint(): Promise<Endpoint | undefined> {
   const threads = await import("node:worker_threads");
   if (threads.isMainThread) return;
   // Bun's web Worker (its main thread has a postMessage too), or Node's.
-  return web ? scope as Endpoint : threads.parentPort as unknown as Endpoint;
+  return web ? scope as Endpoint : threads.parentPort ?? undefined;
 }
 
 function receive(endpoint: Endpoint, onMessage: (data: unknown) => void): void {
@@ -110,7 +110,7 @@ async function spawn(): Promise<Spawned> {
   );
   w.on("message", onMessage);
   return {
-    endpoint: w as unknown as Endpoint,
+    endpoint: w,
     post: (job) => w.postMessage(job),
     next,
     terminate: () => void w.terminate(),

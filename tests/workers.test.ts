@@ -105,7 +105,7 @@ async function spawn(): Promise<Spawned> {
   worker.on("message", receive);
   worker.on("error", fail);
   return {
-    endpoint: worker as unknown as Endpoint,
+    endpoint: worker,
     post: (note) => worker.postMessage(note),
     next,
     terminate: async () => {
