@@ -113,6 +113,8 @@ export interface DurableStoreOptions<K, V, U, Env> {
 export interface DurableObjectLike {
   /** Runs the commands in the request's body; replies with their results. */
   fetch(request: Request): Promise<Response>;
+  /** The runtime calls it when the object's alarm is due. */
+  alarm?(): Promise<void>;
 }
 
 /**

@@ -39,6 +39,14 @@ export interface DurableStorage {
   deleteAll(): Promise<void>;
   /** Every key starting with `prefix`, in key order, with its value. */
   list(options?: { prefix?: string }): Promise<Map<string, unknown>>;
+  /**
+   * Arms the object's one alarm for `scheduledTime` (epoch ms), replacing
+   * any armed before. Needed only by a `durableMachine` with `after`
+   * state timeouts.
+   */
+  setAlarm?(scheduledTime: number): Promise<void>;
+  /** Disarms the object's alarm. Needed with `setAlarm`. */
+  deleteAlarm?(): Promise<void>;
 }
 
 /**

@@ -42,6 +42,7 @@ export async function start(persist?: string): Promise<{
       CONNECTIONS: "Connections",
       NAIVE: "Naive",
       GATE: "Gate",
+      LAMPS: "Lamps",
     },
     ...(persist === undefined ? {} : { durableObjectsPersist: persist }),
   });

@@ -9,12 +9,25 @@ import {
   machineClient,
   storeClient,
 } from "../../src/durable/mod.ts";
+import { LIT_MS } from "./_lamp.ts";
 
 interface Env {
   COUNTERS: DurableNamespace;
   CONNECTIONS: DurableNamespace;
   NAIVE: DurableNamespace;
   GATE: DurableNamespace;
+  LAMPS: DurableNamespace;
+}
+
+interface LampContext {
+  /** lit's entries (it runs again when an object wakes in lit). */
+  entries: number;
+  /** Transitions out of lit: once per timeout or "off". */
+  exits: number;
+  lit: boolean;
+  litAt: number;
+  /** How long the latest entry of lit lasted when it was left. */
+  litFor: number;
 }
 
 type Value = number | number[];
@@ -68,6 +81,31 @@ export const Connections = durableMachine((env: Env) => ({
     },
     inflight: { on: { done: "idle", close: "closing" } },
     closing: {},
+  },
+}));
+
+// A machine with a durable state timeout: lit -> expired after LIT_MS.
+export const Lamps = durableMachine(() => ({
+  initial: "off",
+  context: { entries: 0, exits: 0, lit: false, litAt: 0, litFor: -1 },
+  states: {
+    off: { on: { on: "lit" } },
+    lit: {
+      entry(context: LampContext) {
+        context.entries++;
+        // A wake re-runs the entry: keep the time the lamp was switched on.
+        if (!context.lit) context.litAt = Date.now();
+        context.lit = true;
+      },
+      exit(context: LampContext) {
+        context.lit = false;
+        context.exits++;
+        context.litFor = Date.now() - context.litAt;
+      },
+      on: { off: "off" },
+      after: { [LIT_MS]: "expired" },
+    },
+    expired: { on: { on: "lit" } },
   },
 }));
 
@@ -183,6 +221,16 @@ export default {
         return env.NAIVE.get(env.NAIVE.idFromName("naive") as never).fetch(
           new Request(`http://naive/?n=${q("n")}`),
         );
+      case "/lamp/send":
+      case "/lamp/snapshot": {
+        const lamp = machineClient<typeof Lamps>(env.LAMPS, {
+          name: q("name") || "lamp",
+        });
+        if (url.pathname === "/lamp/send") {
+          return reply(() => lamp.send(q("event") as "on"));
+        }
+        return reply(() => lamp.snapshot());
+      }
       case "/machine/send":
       case "/machine/state":
       case "/machine/snapshot": {
