@@ -30,7 +30,13 @@ interface LampContext {
   litFor: number;
 }
 
-type Value = number | number[];
+type Value = number | number[] | Log;
+
+/** A value two fields of which must always agree: never half-applied. */
+interface Log {
+  items: number[];
+  count: number;
+}
 
 /** Awaits a round trip to the Gate object: real I/O, the input gate opens. */
 async function gate(env: Env, name: string, n: number): Promise<void> {
@@ -54,6 +60,14 @@ export const Counters = durableStore<string, Value, Env>()({
       const before = Array.isArray(current) ? current : [];
       await gate(this.env, `append:${this.key}`, 1);
       return [...before, item];
+    },
+    // Awaits I/O, then returns a record whose fields must agree.
+    async push(current, item: number): Promise<Log> {
+      const before = typeof current === "object" && !Array.isArray(current)
+        ? current
+        : { items: [], count: 0 };
+      await gate(this.env, `push:${this.key}`, 1);
+      return { items: [...before.items, item], count: before.count + 1 };
     },
     // A value storage cannot keep: the write fails, so must the command.
     unstorable(): number {
@@ -202,6 +216,10 @@ export default {
           (counters as unknown as {
             update(key: string, fn: unknown): Promise<unknown>;
           }).update(q("key"), (n: number) => n + 1)
+        );
+      case "/push":
+        return reply(() =>
+          counters.update(q("key"), "push", Number(q("item")))
         );
       case "/append-burst": {
         // One client, many commands in flight, issued across several turns.
