@@ -8,6 +8,7 @@ import type { DurableObjectLike } from "./store_object.ts";
 import type { DurableObjectStateLike, DurableStorage } from "./types.ts";
 import { AlarmClock, type StoredDeadline } from "./alarm_clock.ts";
 import { type Asker, serve } from "./serve.ts";
+import { fromHost, HOST } from "./host_only.ts";
 
 /**
  * Options of {@linkcode durableMachine}.
@@ -257,20 +258,6 @@ async function alarm(
   }
   await storage.setAlarm(at);
   hosted.armed = at;
-}
-
-/**
- * Proof that a command comes from the host itself, not from the wire (a
- * request's JSON args cannot carry this object).
- */
-const HOST: object = Object.freeze({});
-
-function fromHost(op: string, key: unknown): void {
-  if (key !== HOST) {
-    throw new TypeError(
-      `Cannot run "${op}": it is the host's own command, received it from a request`,
-    );
-  }
 }
 
 const handlers = {

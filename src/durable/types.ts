@@ -73,6 +73,14 @@ export interface DurableObjectStateLike {
    * the state before the first command.
    */
   blockConcurrencyWhile<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Takes a WebSocket into the Hibernation API: the object may be evicted
+   * from memory while the socket stays open. Needed only by a watchable
+   * `durableStore`.
+   */
+  acceptWebSocket?(socket: WebSocket, tags?: string[]): void;
+  /** The sockets accepted with `tag` (hibernated ones too). */
+  getWebSockets?(tag?: string): WebSocket[];
 }
 
 /**

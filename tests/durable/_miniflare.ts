@@ -66,6 +66,7 @@ export async function start(persist?: string): Promise<{
       NAIVE: "Naive",
       GATE: "Gate",
       LAMPS: "Lamps",
+      LIVE: "Live",
     },
     ...(persist === undefined ? {} : { durableObjectsPersist: persist }),
   });

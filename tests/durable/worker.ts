@@ -8,6 +8,7 @@ import {
   durableStore,
   machineClient,
   storeClient,
+  watchRoute,
 } from "../../src/durable/mod.ts";
 import { LIT_MS } from "./_lamp.ts";
 
@@ -17,6 +18,7 @@ interface Env {
   NAIVE: DurableNamespace;
   GATE: DurableNamespace;
   LAMPS: DurableNamespace;
+  LIVE: DurableNamespace;
 }
 
 interface LampContext {
@@ -122,6 +124,43 @@ export const Lamps = durableMachine(() => ({
     expired: { on: { on: "lit" } },
   },
 }));
+
+// A watchable store, with test-only doors: how many sockets it holds, and
+// closing them as the object ending a watch (1000) or dropping it (1012),
+// optionally changing the key meanwhile.
+const LiveBase = durableStore<string, number, Env>()({ watchable: true });
+export class Live extends LiveBase {
+  readonly #state: DurableObjectStateLike;
+  constructor(state: DurableObjectStateLike, env: Env) {
+    super(state, env);
+    this.#state = state;
+  }
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const sockets = () => this.#state.getWebSockets?.() ?? [];
+    if (url.pathname === "/sockets") return Response.json(sockets().length);
+    if (url.pathname === "/close") {
+      const code = Number(url.searchParams.get("code"));
+      for (const socket of sockets()) socket.close(code, "test closes it");
+      const key = url.searchParams.get("key") ?? "";
+      const changes = Number(url.searchParams.get("changes") ?? "0");
+      const commands = Array.from({ length: changes }, (_, i) => ({
+        op: "set",
+        args: [key, 1000 + i],
+      }));
+      if (changes > 0) {
+        await super.fetch(
+          new Request("https://do/", {
+            method: "POST",
+            body: JSON.stringify({ commands }),
+          }),
+        );
+      }
+      return Response.json(changes);
+    }
+    return super.fetch(request);
+  }
+}
 
 /** A plain Durable Object: get, await I/O, put. Interleaves at the await. */
 export class Naive {
@@ -234,6 +273,42 @@ export default {
           await Promise.all(replies);
           return counters.get(q("key"));
         });
+      }
+      case "/live/set":
+      case "/live/get":
+      case "/live/watch-in-worker": {
+        const live = storeClient<typeof Live>(env.LIVE, { name: "live" });
+        if (url.pathname === "/live/set") {
+          return reply(() => live.set(q("key"), Number(q("value"))));
+        }
+        if (url.pathname === "/live/get") {
+          return reply(() => live.get(q("key")));
+        }
+        return reply(async () => {
+          const seen: (number | null)[] = [];
+          const reader = live.watch(q("key")).getReader();
+          while (seen.length < Number(q("n"))) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            seen.push(value ?? null);
+          }
+          await reader.cancel();
+          return seen;
+        });
+      }
+      case "/live/watch":
+        return watchRoute<string>(request, env.LIVE, {
+          name: "live",
+          authorize: (req, { key }) =>
+            new URL(req.url).searchParams.get("token") === "let-me-in" &&
+            typeof key === "string",
+        });
+      case "/live/sockets":
+      case "/live/close": {
+        const stub = env.LIVE.get(env.LIVE.idFromName("live") as never);
+        return stub.fetch(
+          new Request(`https://do${url.pathname.slice(5)}${url.search}`),
+        );
       }
       case "/naive":
         return env.NAIVE.get(env.NAIVE.idFromName("naive") as never).fetch(
