@@ -40,6 +40,7 @@ export function workerSource(
     platform: "neutral",
     target: "es2022",
     write: false,
+    loader: { ".html": "text" },
   }).then((result) => result.outputFiles[0]!.text);
   return bundled;
 }

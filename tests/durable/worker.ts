@@ -11,6 +11,7 @@ import {
   watchRoute,
 } from "../../src/durable/mod.ts";
 import { LIT_MS } from "./_lamp.ts";
+import page from "../../examples/durable/live.html";
 
 interface Env {
   COUNTERS: DurableNamespace;
@@ -296,6 +297,12 @@ export default {
           return seen;
         });
       }
+      case "/live/page":
+        return Promise.resolve(
+          new Response(page, {
+            headers: { "content-type": "text/html; charset=utf-8" },
+          }),
+        );
       case "/live/watch":
         return watchRoute<string>(request, env.LIVE, {
           name: "live",
