@@ -130,16 +130,21 @@ export const Lamps = durableMachine(() => ({
 // closing them as the object ending a watch (1000) or dropping it (1012),
 // optionally changing the key meanwhile.
 const LiveBase = durableStore<string, number, Env>()({ watchable: true });
+/** How many times a Live object was constructed in this isolate. */
+let liveStarts = 0;
+
 export class Live extends LiveBase {
   readonly #state: DurableObjectStateLike;
   constructor(state: DurableObjectStateLike, env: Env) {
     super(state, env);
     this.#state = state;
+    liveStarts++;
   }
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const sockets = () => this.#state.getWebSockets?.() ?? [];
     if (url.pathname === "/sockets") return Response.json(sockets().length);
+    if (url.pathname === "/starts") return Response.json(liveStarts);
     if (url.pathname === "/close") {
       const code = Number(url.searchParams.get("code"));
       for (const socket of sockets()) socket.close(code, "test closes it");
@@ -310,6 +315,8 @@ export default {
             new URL(req.url).searchParams.get("token") === "let-me-in" &&
             typeof key === "string",
         });
+      case "/live/starts":
+        return Promise.resolve(Response.json(liveStarts));
       case "/live/sockets":
       case "/live/close": {
         const stub = env.LIVE.get(env.LIVE.idFromName("live") as never);
