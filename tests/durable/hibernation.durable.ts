@@ -18,7 +18,8 @@ test(
     const worker = await start();
     try {
       const starts = async () =>
-        (await worker.mf.dispatchFetch("http://localhost/live/starts")).json();
+        (await (await worker.mf.dispatchFetch("http://localhost/live/starts"))
+          .json()) as number;
       await worker.get("/live/set?key=sleepy&value=1");
       const response = await worker.mf.dispatchFetch(
         "http://localhost/live/watch?token=let-me-in&key=%22sleepy%22",
