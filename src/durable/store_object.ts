@@ -6,7 +6,7 @@ import type { DurableObjectStateLike } from "./types.ts";
 import { type Asker, serve } from "./serve.ts";
 import { fromHost, HOST } from "./host_only.ts";
 import { answer, closed, WatchHub } from "./watch_hub.ts";
-import { MAX_WATCH_KEY } from "./watch_wire.ts";
+import { MAX_WATCH_KEY, parseSince } from "./watch_wire.ts";
 
 /**
  * What an updater's `this` is: the hosting object's `env` (its bindings)
@@ -439,8 +439,7 @@ function publish(
 async function upgrade(owner: Asker, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const key = url.searchParams.get("key");
-  const sinceText = url.searchParams.get("since");
-  const since = sinceText === null ? undefined : Number(sinceText);
+  const since = parseSince(url);
   let problem: string | undefined;
   if (key === null) problem = "the URL has no ?key= (the key as JSON)";
   else if (key.length > MAX_WATCH_KEY) {
@@ -453,10 +452,7 @@ async function upgrade(owner: Asker, request: Request): Promise<Response> {
       problem = "?key= is not JSON";
     }
   }
-  if (since !== undefined && (!Number.isSafeInteger(since) || since < 0)) {
-    problem =
-      `?since= must be a version (a non-negative integer), received ${sinceText}`;
-  }
+  if (typeof since === "string") problem = since;
   if (problem !== undefined) {
     return new Response(`Cannot watch: ${problem}`, { status: 400 });
   }

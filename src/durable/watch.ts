@@ -61,13 +61,13 @@ export function watchOptions(
 /** Watches through a Durable Object stub (in a Worker); internal. */
 export function watchStub<T>(
   stub: () => DurableStub,
-  key: string,
+  key: string | undefined,
   options: WatchOptions,
 ): ReadableStream<T> {
-  const checked = watchOptions(options);
+  const checked = { ...watchOptions(options), skipFirst: key === undefined };
   const open: OpenSocket = async (since) => {
     const url = new URL("https://warden.invalid/watch");
-    url.searchParams.set("key", key);
+    if (key !== undefined) url.searchParams.set("key", key);
     if (since !== undefined) url.searchParams.set("since", String(since));
     const response = await stub().fetch(
       new Request(url, { headers: { upgrade: "websocket" } }),

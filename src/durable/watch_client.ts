@@ -11,6 +11,8 @@ import { CLOSE, parseServerFrame } from "./watch_wire.ts";
 export type OpenSocket = (since: number | undefined) => Promise<WebSocket>;
 
 export interface WatchOverOptions {
+  /** A machine's watch starts with the changes: the first frame only syncs. */
+  skipFirst?: boolean;
   buffer: number;
   retries: number;
   signal: AbortSignal | undefined;
@@ -77,7 +79,7 @@ export function watchOver<T>(
       case "value":
         if (version !== undefined) break;
         version = frame.v;
-        source.push(frame.value as T);
+        if (options.skipFirst !== true) source.push(frame.value as T);
         return;
       case "change":
         if (version === undefined || frame.v !== version + 1) break;

@@ -51,16 +51,7 @@ export class WatchHub {
 
   /** Sends a committed change to every socket watching `id`. */
   publish(id: string, v: number, value: unknown): void {
-    const sockets = this.#state.getWebSockets?.(tagOf(id)) ?? [];
-    if (sockets.length === 0) return;
-    const frame = valueFrame("change", v, value);
-    for (const socket of sockets) {
-      try {
-        socket.send(frame);
-      } catch {
-        // closing meanwhile: its close handler cleans up
-      }
-    }
+    publish(this.#state, tagOf(id), v, value);
   }
 
   /**
@@ -68,22 +59,54 @@ export class WatchHub {
    * between the first frame and the next change) and answers the upgrade.
    */
   accept(id: string, since: number | undefined, value: unknown): Response {
-    const Pair = (globalThis as unknown as {
-      WebSocketPair?: new () => Pair;
-    }).WebSocketPair;
-    if (Pair === undefined || this.#state.acceptWebSocket === undefined) {
-      return new Response("Cannot watch: this runtime has no WebSocketPair", {
-        status: 501,
-      });
-    }
-    const pair = new Pair();
-    this.#state.acceptWebSocket(pair[1], [tagOf(id)]);
-    pair[1].send(firstFrame(since, this.#versions.get(id) ?? 0, value));
-    return new Response(
-      null,
-      { status: 101, webSocket: pair[0] } as ResponseInit,
+    return accept(
+      this.#state,
+      tagOf(id),
+      firstFrame(since, this.#versions.get(id) ?? 0, value),
     );
   }
+}
+
+/** Sends a committed change to every socket tagged `tag`. */
+export function publish(
+  state: DurableObjectStateLike,
+  tag: string,
+  v: number,
+  value: unknown,
+): void {
+  const sockets = state.getWebSockets?.(tag) ?? [];
+  if (sockets.length === 0) return;
+  const frame = valueFrame("change", v, value);
+  for (const socket of sockets) {
+    try {
+      socket.send(frame);
+    } catch {
+      // closing meanwhile: its close handler cleans up
+    }
+  }
+}
+
+/** Accepts a hibernatable socket tagged `tag`; sends `first`; answers 101. */
+export function accept(
+  state: DurableObjectStateLike,
+  tag: string,
+  first: string,
+): Response {
+  const Pair = (globalThis as unknown as {
+    WebSocketPair?: new () => Pair;
+  }).WebSocketPair;
+  if (Pair === undefined || state.acceptWebSocket === undefined) {
+    return new Response("Cannot watch: this runtime has no WebSocketPair", {
+      status: 501,
+    });
+  }
+  const pair = new Pair();
+  state.acceptWebSocket(pair[1], [tag]);
+  pair[1].send(first);
+  return new Response(
+    null,
+    { status: 101, webSocket: pair[0] } as ResponseInit,
+  );
 }
 
 /** Answers one frame a client sent: a pong, or the socket closes. */

@@ -116,15 +116,20 @@ export function valueFrame(
   return JSON.stringify(value === undefined ? { t, v } : { t, v, value });
 }
 
-/** The first frame for a watch that starts (`since` undefined) or resumes. */
+/**
+ * The first frame for a watch that starts (`since` undefined) or resumes:
+ * `value` is what a gap or a new watch carries, `last` the latest change
+ * (the one a client that missed exactly one change gets).
+ */
 export function firstFrame(
   since: number | undefined,
   v: number,
   value: unknown,
+  last: unknown = value,
 ): string {
   if (since === undefined) return valueFrame("value", v, value);
   if (since === v) return JSON.stringify({ t: "resumed", v });
-  if (since === v - 1) return valueFrame("change", v, value);
+  if (since === v - 1) return valueFrame("change", v, last);
   // Versions went backwards (storage lost) or several changes passed.
   const missed = since < v ? v - since - 1 : -1;
   return JSON.stringify(
@@ -132,4 +137,15 @@ export function firstFrame(
       ? { t: "gap", v, missed }
       : { t: "gap", v, missed, value },
   );
+}
+
+/** Reads `?since=` of a watch request; a string says what is wrong. */
+export function parseSince(url: URL): number | undefined | string {
+  const text = url.searchParams.get("since");
+  if (text === null) return undefined;
+  const since = Number(text);
+  if (!Number.isSafeInteger(since) || since < 0) {
+    return `?since= must be a version (a non-negative integer), received ${text}`;
+  }
+  return since;
 }
