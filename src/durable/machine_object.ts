@@ -5,8 +5,10 @@ import { Owner } from "../owner.ts";
 import type { Persistence } from "../core/persistence.ts";
 import { snapshotPersistence } from "./storage_persistence.ts";
 import type { DurableObjectLike } from "./store_object.ts";
-import type { DurableObjectStateLike } from "./types.ts";
+import type { DurableObjectStateLike, DurableStorage } from "./types.ts";
+import { AlarmClock, type StoredDeadline } from "./alarm_clock.ts";
 import { type Asker, serve } from "./serve.ts";
+import { fromHost, HOST } from "./host_only.ts";
 
 /**
  * Options of {@linkcode durableMachine}.
@@ -79,12 +81,21 @@ export interface DurableMachineClass<
 
 interface Hosted<S extends string, E extends string, Ctx> {
   machine: Machine<S, E, Ctx>;
-  saved: MachineSnapshot<S, Ctx> | undefined;
+  clock: AlarmClock;
+  saved: Saved<S, Ctx> | undefined;
   readonly build: (
-    saved: MachineSnapshot<S, Ctx> | undefined,
-  ) => Machine<S, E, Ctx>;
+    saved: Saved<S, Ctx> | undefined,
+  ) => { machine: Machine<S, E, Ctx>; clock: AlarmClock };
   readonly persistence: Persistence<MachineSnapshot<S, Ctx>>;
+  readonly storage: DurableStorage;
+  /** The alarm as last set (`null`: none); `undefined` until first set. */
+  armed?: number | null;
 }
+
+/** What is stored: the snapshot and its state's pending timeouts. */
+type Saved<S extends string, Ctx> = MachineSnapshot<S, Ctx> & {
+  timers?: StoredDeadline[];
+};
 
 /**
  * Makes a Durable Object class that hosts a `Machine` with its
@@ -100,9 +111,17 @@ interface Hosted<S extends string, E extends string, Ctx> {
  *
  * On wake the machine is rebuilt from the saved snapshot: it starts in
  * the saved state, so that state's `entry` effect runs again, as after any
- * restart. State timeouts (`after`) are timers of the running object and
- * do not survive its eviction; use the object's alarms for durable
- * deadlines.
+ * restart.
+ *
+ * State timeouts (`after`) are durable: each pending deadline is saved with
+ * the snapshot, and the object's one alarm is armed for the earliest. When
+ * the alarm runs (after an eviction or a restart of the runtime too), the
+ * due timeouts fire in the object's command stream, only if the machine is
+ * still in the entry of the state that armed them, and the new snapshot is
+ * saved before the alarm handler returns. A timeout's transition is
+ * committed once; if the handler fails before its save, the runtime
+ * retries the alarm and the timeout fires again from the saved state, so
+ * its effects may run more than once (see docs/durable_live.md).
  *
  * @param config The machine's config, from the object's bindings.
  * @param options Where the snapshot is kept.
@@ -148,33 +167,98 @@ export function durableMachine<
     constructor(state: DurableObjectStateLike, env: Env) {
       const persistence = persist(state, env);
       const base = config(env);
-      const build = (saved: MachineSnapshot<S, Ctx> | undefined) =>
-        new Machine<S, E, Ctx>(
+      const build = (saved: Saved<S, Ctx> | undefined) => {
+        const clock = new AlarmClock(timersOf(saved), Date.now);
+        const machine = new Machine<S, E, Ctx>(
           saved === undefined
             ? base
             : { ...base, initial: saved.state, context: saved.context },
+          { clock },
         );
+        return { machine, clock };
+      };
       this.#owner = state.blockConcurrencyWhile(async () => {
-        const saved = await persistence.load();
+        const saved: Saved<S, Ctx> | undefined = await persistence.load();
         const hosted: Hosted<S, E, Ctx> = {
-          machine: build(saved),
+          ...build(saved),
           saved,
           build,
           persistence,
+          storage: state.storage,
         };
-        return new Owner(
+        const owner = new Owner(
           hosted as unknown as AnyHosted,
           handlers,
-        ) as unknown as Asker;
+        );
+        // The initial state's own timeouts (a new object), or the restored
+        // ones, in storage and on the alarm before the first command.
+        await owner.ask("settle", HOST);
+        return owner as unknown as Asker;
       });
     }
     async fetch(request: Request): Promise<Response> {
       return serve(await this.#owner, request);
     }
+    /** Fires the state timeouts that are due; called by the runtime. */
+    async alarm(): Promise<void> {
+      await (await this.#owner).ask("alarm", HOST);
+    }
   };
 }
 
 type AnyHosted = Hosted<string, string, unknown>;
+
+function timersOf(saved: unknown): StoredDeadline[] {
+  const timers = (saved as { timers?: unknown } | undefined)?.timers;
+  if (!Array.isArray(timers)) return [];
+  return timers.filter((t): t is StoredDeadline =>
+    typeof t?.ms === "number" && typeof t?.due === "number"
+  );
+}
+
+/**
+ * Saves the machine's snapshot with its pending deadlines and arms the
+ * alarm for the earliest (both writes issued together: one atomic commit).
+ * If the save fails, the machine goes back to what storage holds.
+ */
+async function save(hosted: AnyHosted): Promise<void> {
+  const snapshot: Saved<string, unknown> = await hosted.machine.snapshot();
+  const timers = hosted.clock.stored();
+  if (timers.length > 0) snapshot.timers = timers;
+  const earliest = hosted.clock.earliest();
+  try {
+    const writes = [hosted.persistence.save(snapshot), alarm(hosted, earliest)];
+    await Promise.all(writes);
+  } catch (error) {
+    // Memory moved but storage did not: go back to what storage holds.
+    const stale = hosted.machine;
+    Object.assign(hosted, hosted.build(hosted.saved));
+    hosted.armed = undefined;
+    await stale.abort(error);
+    throw error;
+  }
+  hosted.saved = snapshot;
+}
+
+async function alarm(
+  hosted: AnyHosted,
+  at: number | undefined,
+): Promise<void> {
+  const storage = hosted.storage;
+  if ((at ?? null) === hosted.armed) return;
+  if (at === undefined) {
+    await storage.deleteAlarm?.();
+    hosted.armed = null;
+    return;
+  }
+  if (storage.setAlarm === undefined) {
+    throw new TypeError(
+      "Cannot arm a state timeout: the object's storage has no setAlarm, received a storage without alarms",
+    );
+  }
+  await storage.setAlarm(at);
+  hosted.armed = at;
+}
 
 const handlers = {
   async send(
@@ -183,18 +267,27 @@ const handlers = {
     payload?: unknown,
   ): Promise<string> {
     const to = await hosted.machine.send(event, payload);
-    const snapshot = await hosted.machine.snapshot();
-    try {
-      await hosted.persistence.save(snapshot);
-    } catch (error) {
-      // Memory moved but storage did not: go back to what storage holds.
-      const stale = hosted.machine;
-      hosted.machine = hosted.build(hosted.saved);
-      await stale.abort(error);
-      throw error;
-    }
-    hosted.saved = snapshot;
+    await save(hosted);
     return to;
+  },
+  /** After a start: store what the machine armed, if anything changed. */
+  async settle(hosted: AnyHosted, key: unknown): Promise<void> {
+    fromHost("settle", key);
+    await hosted.machine.state(); // the start command (entry, arm) ran
+    hosted.clock.settle();
+    if (hosted.clock.dirty) await save(hosted);
+    else await alarm(hosted, hosted.clock.earliest());
+  },
+  /** The alarm: fire what is due, save, re-arm for the next deadline. */
+  async alarm(hosted: AnyHosted, key: unknown): Promise<void> {
+    fromHost("alarm", key);
+    hosted.armed = null; // the runtime consumed the alarm that called us
+    await hosted.machine.state();
+    // Each fire queues its transition in the machine's stream; a timeout
+    // whose state entry was left meanwhile is dropped by the machine.
+    for (const fire of hosted.clock.due(Date.now())) fire();
+    await hosted.machine.state();
+    await save(hosted);
   },
   state(hosted: AnyHosted): Promise<string> {
     return hosted.machine.state();

@@ -89,6 +89,9 @@ export {
   type Updater,
   type UpdaterContext,
 } from "./store_object.ts";
+export { type WatchOptions, watchUrl } from "./watch.ts";
+export { WatchGapError } from "./watch_gap_error.ts";
+export { watchRoute, type WatchRouteOptions } from "./watch_route.ts";
 export type {
   DurableNamespace,
   DurableObjectStateLike,

@@ -32,6 +32,11 @@ export class Pipe {
     this.#stub = stub;
   }
 
+  /** The object's stub, for requests outside the command batches. */
+  stub(): DurableStub {
+    return this.#stub();
+  }
+
   /**
    * Queues one command. A `signal` or `timeout` that fires while it is
    * still queued here drops it (never sent, never run); once its batch is

@@ -39,3 +39,8 @@ export function shardOf(key: unknown, shards: number): number {
   }
   return hash % shards;
 }
+
+/** The object name of shard `i` of `shards` of the store `name`; internal. */
+export function shardName(name: string, i: number, shards: number): string {
+  return shards === 1 ? name : `${name}#${i}/${shards}`;
+}

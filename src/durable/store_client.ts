@@ -2,7 +2,8 @@ import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
 import { Pipe } from "./pipe.ts";
-import { shardOf } from "./shard.ts";
+import { shardName, shardOf } from "./shard.ts";
+import { type WatchOptions, watchStub } from "./watch.ts";
 import type { DurableStoreClass } from "./store_object.ts";
 import type { DurableNamespace } from "./types.ts";
 
@@ -45,7 +46,9 @@ export type UpdaterArgs<F> = F extends
  * - `update(key, name, ...args)` runs the updater the object declared
  *   under `name`; a function cannot cross the wire, and passing one
  *   throws a `TypeError`.
- * - No `watch()` or `writable`: the object is not in this process.
+ * - No `writable`: the object is not in this process. `watch(key)` works
+ *   over a WebSocket to the object if it is watchable
+ *   (`durableStore({ watchable: true })`); see its notes.
  * - `with({ signal, timeout })`: a command aborted or timed out while it
  *   still waits in this client is never sent; once sent, only its reply
  *   is rejected (the object may still run it).
@@ -125,7 +128,7 @@ export class StoreClient<K, V, U = Record<never, never>> {
       );
     }
     this.#pipes = Array.from({ length: shards }, (_, i) => {
-      const objectName = shards === 1 ? name : `${name}#${i}/${shards}`;
+      const objectName = shardName(name, i, shards);
       let stub: ReturnType<DurableNamespace["get"]> | undefined;
       return new Pipe(() =>
         stub ??= namespace.get(namespace.idFromName(objectName) as never)
@@ -334,6 +337,40 @@ export class StoreClient<K, V, U = Record<never, never>> {
    */
   shardOf(key: K): number {
     return shardOf(key, this.#pipes.length);
+  }
+
+  /**
+   * The value of `key` now, then each change to it (`undefined` when it is
+   * deleted), as `Store.watch(key)` gives locally, carried over a
+   * hibernatable WebSocket to the object that owns the key (which must be
+   * `watchable`). A reader that falls more than `buffer` values behind
+   * gets an `OverflowError`; cancelling the stream closes the socket; the
+   * object closing the socket (code 1000) ends it. When the socket drops,
+   * the client reconnects and resumes from the last version it saw: it
+   * continues if nothing, or exactly one change, was missed; otherwise the
+   * stream errors with `WatchGapError` (carrying the value now), never a
+   * silent gap.
+   *
+   * @param key The key to watch.
+   * @param options Buffer, retries, signal.
+   * @returns The stream of values.
+   *
+   * @example
+   * ```ts ignore
+   * for await (const hits of counters.watch("hits")) console.log(hits);
+   * ```
+   */
+  watch(key: K, options: WatchOptions = {}): ReadableStream<V | undefined> {
+    const text = JSON.stringify(key);
+    if (text === undefined) {
+      throw new TypeError(
+        `Cannot watch: the key must survive JSON, received ${describe(key)}`,
+      );
+    }
+    const pipe = this.#pipes[
+      this.#pipes.length === 1 ? 0 : shardOf(key, this.#pipes.length)
+    ]!;
+    return watchStub<V | undefined>(() => pipe.stub(), text, options);
   }
 
   #send(key: K, op: string, args: unknown[]): Promise<unknown> {

@@ -4,6 +4,9 @@ import type { Persistence, StoreChange } from "../core/persistence.ts";
 import { storagePersistence } from "./storage_persistence.ts";
 import type { DurableObjectStateLike } from "./types.ts";
 import { type Asker, serve } from "./serve.ts";
+import { fromHost, HOST } from "./host_only.ts";
+import { answer, closed, WatchHub } from "./watch_hub.ts";
+import { MAX_WATCH_KEY, parseSince } from "./watch_wire.ts";
 
 /**
  * What an updater's `this` is: the hosting object's `env` (its bindings)
@@ -85,6 +88,15 @@ export interface DurableStoreOptions<K, V, U, Env> {
    */
   prefix?: string;
   /**
+   * Whether clients may `watch(key)`: each change then also writes the
+   * key's version (one more storage row per change, in the same commit)
+   * so a client that reconnects knows whether it missed changes. Watches
+   * use hibernatable WebSockets (`state.acceptWebSocket`).
+   *
+   * @default {false}
+   */
+  watchable?: boolean;
+  /**
    * Where the state lives, when not in the object's own storage (tests,
    * another backend). Called once, when the object starts.
    *
@@ -113,6 +125,12 @@ export interface DurableStoreOptions<K, V, U, Env> {
 export interface DurableObjectLike {
   /** Runs the commands in the request's body; replies with their results. */
   fetch(request: Request): Promise<Response>;
+  /** The runtime calls it when the object's alarm is due. */
+  alarm?(): Promise<void>;
+  /** The runtime calls it for a frame on a hibernatable WebSocket. */
+  webSocketMessage?(socket: WebSocket, message: string | ArrayBuffer): void;
+  /** The runtime calls it when a hibernatable WebSocket's client closed. */
+  webSocketClose?(socket: WebSocket, code: number, reason: string): void;
 }
 
 /**
@@ -182,6 +200,7 @@ interface Entry<K, V> {
 
 interface Hosted<K, V> {
   map: Map<string, Entry<K, V>>;
+  hub: WatchHub | undefined;
   persistence: Persistence<[K, V][], StoreChange<K, V>[]>;
   updaters: Map<string, Updater<V>>;
   env: unknown;
@@ -267,7 +286,16 @@ export function durableStore<K, V, Env = unknown>(): DurableStoreFactory<
           for (const [key, value] of (await persistence.load()) ?? []) {
             map.set(JSON.stringify(key), { key, value });
           }
-          const hosted: Hosted<K, V> = { map, persistence, updaters, env };
+          const hub = options.watchable === true
+            ? await WatchHub.load(state)
+            : undefined;
+          const hosted: Hosted<K, V> = {
+            map,
+            hub,
+            persistence,
+            updaters,
+            env,
+          };
           return new Owner(
             hosted as unknown as Hosted<unknown, unknown>,
             handlers,
@@ -275,7 +303,17 @@ export function durableStore<K, V, Env = unknown>(): DurableStoreFactory<
         });
       }
       async fetch(request: Request): Promise<Response> {
-        return serve(await this.#owner, request);
+        const owner = await this.#owner;
+        if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+          return upgrade(owner, request);
+        }
+        return serve(owner, request);
+      }
+      webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+        answer(socket, message);
+      }
+      webSocketClose(socket: WebSocket): void {
+        closed(socket);
       }
     };
   };
@@ -302,8 +340,10 @@ const handlers = {
     value: unknown,
   ): Promise<void> {
     const id = keyOf(key);
-    await hosted.persistence.save([{ op: "set", key, value }]);
+    const bumped = bump(hosted, id);
+    await saved(bumped, hosted.persistence.save([{ op: "set", key, value }]));
     hosted.map.set(id, { key, value });
+    publish(hosted, id, bumped, value);
   },
   async delete(
     hosted: Hosted<unknown, unknown>,
@@ -311,12 +351,37 @@ const handlers = {
   ): Promise<boolean> {
     const id = keyOf(key);
     if (!hosted.map.has(id)) return false;
-    await hosted.persistence.save([{ op: "delete", key }]);
-    return hosted.map.delete(id);
+    const bumped = bump(hosted, id);
+    await saved(bumped, hosted.persistence.save([{ op: "delete", key }]));
+    hosted.map.delete(id);
+    publish(hosted, id, bumped, undefined);
+    return true;
   },
   async clear(hosted: Hosted<unknown, unknown>): Promise<void> {
-    await hosted.persistence.save([{ op: "clear" }]);
+    const ids = hosted.hub === undefined ? [] : [...hosted.map.keys()];
+    const bumped = ids.map((id) => bump(hosted, id));
+    await Promise.all([
+      ...bumped.map((b) => b?.written),
+      hosted.persistence.save([{ op: "clear" }]),
+    ]);
     hosted.map.clear();
+    ids.forEach((id, i) => publish(hosted, id, bumped[i], undefined));
+  },
+  /** A watch starts or resumes: its first frame in the store's turn. */
+  watch(
+    hosted: Hosted<unknown, unknown>,
+    token: unknown,
+    id: string,
+    since: number | undefined,
+  ): Response {
+    fromHost("watch", token);
+    if (hosted.hub === undefined) {
+      return new Response(
+        "Cannot watch: this store is not watchable (durableStore({ watchable: true }))",
+        { status: 404 },
+      );
+    }
+    return hosted.hub.accept(id, since, hosted.map.get(id)?.value);
   },
   async update(
     hosted: Hosted<unknown, unknown>,
@@ -340,11 +405,61 @@ const handlers = {
     }
     const context: UpdaterContext<unknown, unknown> = { env: hosted.env, key };
     const value = await fn.call(context, hosted.map.get(id)?.value, ...args);
-    await hosted.persistence.save([{ op: "set", key, value }]);
+    const bumped = bump(hosted, id);
+    await saved(bumped, hosted.persistence.save([{ op: "set", key, value }]));
     hosted.map.set(id, { key, value });
+    publish(hosted, id, bumped, value);
     return value;
   },
 };
+
+type Bumped = ReturnType<WatchHub["bump"]> | undefined;
+
+/** The next version of a watchable key; its write is issued now. */
+function bump(hosted: Hosted<unknown, unknown>, id: string): Bumped {
+  return hosted.hub?.bump(id);
+}
+
+/** Waits for a change's save and its version's write (one commit). */
+async function saved(bumped: Bumped, save: Promise<void>): Promise<void> {
+  if (bumped === undefined) return save;
+  await Promise.all([bumped.written, save]);
+}
+
+function publish(
+  hosted: Hosted<unknown, unknown>,
+  id: string,
+  bumped: Bumped,
+  value: unknown,
+): void {
+  if (bumped !== undefined) hosted.hub!.publish(id, bumped.v, value);
+}
+
+/** Answers a WebSocket upgrade: a watch of the key in `?key=` (JSON). */
+async function upgrade(owner: Asker, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const key = url.searchParams.get("key");
+  const since = parseSince(url);
+  let problem: string | undefined;
+  if (key === null) problem = "the URL has no ?key= (the key as JSON)";
+  else if (key.length > MAX_WATCH_KEY) {
+    problem =
+      `the key's JSON has ${key.length} characters, at most ${MAX_WATCH_KEY}`;
+  } else {
+    try {
+      JSON.parse(key);
+    } catch {
+      problem = "?key= is not JSON";
+    }
+  }
+  if (typeof since === "string") problem = since;
+  if (problem !== undefined) {
+    return new Response(`Cannot watch: ${problem}`, { status: 400 });
+  }
+  // Keys are compared by their JSON text, as the commands do.
+  const id = JSON.stringify(JSON.parse(key!));
+  return await owner.ask("watch", HOST, id, since) as Response;
+}
 
 function keyOf(key: unknown): string {
   if (key === undefined) {

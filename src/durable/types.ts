@@ -39,6 +39,14 @@ export interface DurableStorage {
   deleteAll(): Promise<void>;
   /** Every key starting with `prefix`, in key order, with its value. */
   list(options?: { prefix?: string }): Promise<Map<string, unknown>>;
+  /**
+   * Arms the object's one alarm for `scheduledTime` (epoch ms), replacing
+   * any armed before. Needed only by a `durableMachine` with `after`
+   * state timeouts.
+   */
+  setAlarm?(scheduledTime: number): Promise<void>;
+  /** Disarms the object's alarm. Needed with `setAlarm`. */
+  deleteAlarm?(): Promise<void>;
 }
 
 /**
@@ -65,6 +73,14 @@ export interface DurableObjectStateLike {
    * the state before the first command.
    */
   blockConcurrencyWhile<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Takes a WebSocket into the Hibernation API: the object may be evicted
+   * from memory while the socket stays open. Needed only by a watchable
+   * `durableStore`.
+   */
+  acceptWebSocket?(socket: WebSocket, tags?: string[]): void;
+  /** The sockets accepted with `tag` (hibernated ones too). */
+  getWebSockets?(tag?: string): WebSocket[];
 }
 
 /**

@@ -3,6 +3,29 @@
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { fileURLToPath } from "node:url";
+import { readdirSync, readFileSync } from "node:fs";
+
+/**
+ * The pids of the workerd processes this process started (miniflare spawns
+ * workerd as a direct child): read from /proc, Linux only.
+ */
+export function workerdChildren(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid ...: comm may hold spaces, so split after ")".
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (comm === "workerd" && ppid === process.pid) pids.push(Number(name));
+  }
+  return pids;
+}
 
 let bundled: Promise<string> | undefined;
 
@@ -17,6 +40,7 @@ export function workerSource(
     platform: "neutral",
     target: "es2022",
     write: false,
+    loader: { ".html": "text" },
   }).then((result) => result.outputFiles[0]!.text);
   return bundled;
 }
@@ -42,6 +66,8 @@ export async function start(persist?: string): Promise<{
       CONNECTIONS: "Connections",
       NAIVE: "Naive",
       GATE: "Gate",
+      LAMPS: "Lamps",
+      LIVE: "Live",
     },
     ...(persist === undefined ? {} : { durableObjectsPersist: persist }),
   });

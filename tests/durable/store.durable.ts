@@ -131,7 +131,7 @@ test(
     assert.equal(error?.isTypeError, true);
     assert.equal(
       error?.message,
-      'Cannot update: no updater named "nope" (known: add, slowAdd, append, unstorable)',
+      'Cannot update: no updater named "nope" (known: add, slowAdd, append, push, unstorable)',
     );
     assert.deepEqual(await worker.get("/size?name=u"), { value: 0 });
   },

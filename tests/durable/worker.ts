@@ -8,16 +8,38 @@ import {
   durableStore,
   machineClient,
   storeClient,
+  watchRoute,
 } from "../../src/durable/mod.ts";
+import { LIT_MS } from "./_lamp.ts";
+import page from "../../examples/durable/live.html";
 
 interface Env {
   COUNTERS: DurableNamespace;
   CONNECTIONS: DurableNamespace;
   NAIVE: DurableNamespace;
   GATE: DurableNamespace;
+  LAMPS: DurableNamespace;
+  LIVE: DurableNamespace;
 }
 
-type Value = number | number[];
+interface LampContext {
+  /** lit's entries (it runs again when an object wakes in lit). */
+  entries: number;
+  /** Transitions out of lit: once per timeout or "off". */
+  exits: number;
+  lit: boolean;
+  litAt: number;
+  /** How long the latest entry of lit lasted when it was left. */
+  litFor: number;
+}
+
+type Value = number | number[] | Log;
+
+/** A value two fields of which must always agree: never half-applied. */
+interface Log {
+  items: number[];
+  count: number;
+}
 
 /** Awaits a round trip to the Gate object: real I/O, the input gate opens. */
 async function gate(env: Env, name: string, n: number): Promise<void> {
@@ -41,6 +63,14 @@ export const Counters = durableStore<string, Value, Env>()({
       const before = Array.isArray(current) ? current : [];
       await gate(this.env, `append:${this.key}`, 1);
       return [...before, item];
+    },
+    // Awaits I/O, then returns a record whose fields must agree.
+    async push(current, item: number): Promise<Log> {
+      const before = typeof current === "object" && !Array.isArray(current)
+        ? current
+        : { items: [], count: 0 };
+      await gate(this.env, `push:${this.key}`, 1);
+      return { items: [...before.items, item], count: before.count + 1 };
     },
     // A value storage cannot keep: the write fails, so must the command.
     unstorable(): number {
@@ -70,6 +100,73 @@ export const Connections = durableMachine((env: Env) => ({
     closing: {},
   },
 }));
+
+// A machine with a durable state timeout: lit -> expired after LIT_MS.
+export const Lamps = durableMachine(() => ({
+  initial: "off",
+  context: { entries: 0, exits: 0, lit: false, litAt: 0, litFor: -1 },
+  states: {
+    off: { on: { on: "lit" } },
+    lit: {
+      entry(context: LampContext) {
+        context.entries++;
+        // A wake re-runs the entry: keep the time the lamp was switched on.
+        if (!context.lit) context.litAt = Date.now();
+        context.lit = true;
+      },
+      exit(context: LampContext) {
+        context.lit = false;
+        context.exits++;
+        context.litFor = Date.now() - context.litAt;
+      },
+      on: { off: "off" },
+      after: { [LIT_MS]: "expired" },
+    },
+    expired: { on: { on: "lit" } },
+  },
+}));
+
+// A watchable store, with test-only doors: how many sockets it holds, and
+// closing them as the object ending a watch (1000) or dropping it (1012),
+// optionally changing the key meanwhile.
+const LiveBase = durableStore<string, number, Env>()({ watchable: true });
+/** How many times a Live object was constructed in this isolate. */
+let liveStarts = 0;
+
+export class Live extends LiveBase {
+  readonly #state: DurableObjectStateLike;
+  constructor(state: DurableObjectStateLike, env: Env) {
+    super(state, env);
+    this.#state = state;
+    liveStarts++;
+  }
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const sockets = () => this.#state.getWebSockets?.() ?? [];
+    if (url.pathname === "/sockets") return Response.json(sockets().length);
+    if (url.pathname === "/starts") return Response.json(liveStarts);
+    if (url.pathname === "/close") {
+      const code = Number(url.searchParams.get("code"));
+      for (const socket of sockets()) socket.close(code, "test closes it");
+      const key = url.searchParams.get("key") ?? "";
+      const changes = Number(url.searchParams.get("changes") ?? "0");
+      const commands = Array.from({ length: changes }, (_, i) => ({
+        op: "set",
+        args: [key, 1000 + i],
+      }));
+      if (changes > 0) {
+        await super.fetch(
+          new Request("https://do/", {
+            method: "POST",
+            body: JSON.stringify({ commands }),
+          }),
+        );
+      }
+      return Response.json(changes);
+    }
+    return super.fetch(request);
+  }
+}
 
 /** A plain Durable Object: get, await I/O, put. Interleaves at the await. */
 export class Naive {
@@ -165,6 +262,10 @@ export default {
             update(key: string, fn: unknown): Promise<unknown>;
           }).update(q("key"), (n: number) => n + 1)
         );
+      case "/push":
+        return reply(() =>
+          counters.update(q("key"), "push", Number(q("item")))
+        );
       case "/append-burst": {
         // One client, many commands in flight, issued across several turns.
         const count = Number(q("count"));
@@ -179,10 +280,64 @@ export default {
           return counters.get(q("key"));
         });
       }
+      case "/live/set":
+      case "/live/get":
+      case "/live/watch-in-worker": {
+        const live = storeClient<typeof Live>(env.LIVE, { name: "live" });
+        if (url.pathname === "/live/set") {
+          return reply(() => live.set(q("key"), Number(q("value"))));
+        }
+        if (url.pathname === "/live/get") {
+          return reply(() => live.get(q("key")));
+        }
+        return reply(async () => {
+          const seen: (number | null)[] = [];
+          const reader = live.watch(q("key")).getReader();
+          while (seen.length < Number(q("n"))) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            seen.push(value ?? null);
+          }
+          await reader.cancel();
+          return seen;
+        });
+      }
+      case "/live/page":
+        return Promise.resolve(
+          new Response(page, {
+            headers: { "content-type": "text/html; charset=utf-8" },
+          }),
+        );
+      case "/live/watch":
+        return watchRoute<string>(request, env.LIVE, {
+          name: "live",
+          authorize: (req, { key }) =>
+            new URL(req.url).searchParams.get("token") === "let-me-in" &&
+            typeof key === "string",
+        });
+      case "/live/starts":
+        return Promise.resolve(Response.json(liveStarts));
+      case "/live/sockets":
+      case "/live/close": {
+        const stub = env.LIVE.get(env.LIVE.idFromName("live") as never);
+        return stub.fetch(
+          new Request(`https://do${url.pathname.slice(5)}${url.search}`),
+        );
+      }
       case "/naive":
         return env.NAIVE.get(env.NAIVE.idFromName("naive") as never).fetch(
           new Request(`http://naive/?n=${q("n")}`),
         );
+      case "/lamp/send":
+      case "/lamp/snapshot": {
+        const lamp = machineClient<typeof Lamps>(env.LAMPS, {
+          name: q("name") || "lamp",
+        });
+        if (url.pathname === "/lamp/send") {
+          return reply(() => lamp.send(q("event") as "on"));
+        }
+        return reply(() => lamp.snapshot());
+      }
       case "/machine/send":
       case "/machine/state":
       case "/machine/snapshot": {
