@@ -40,6 +40,25 @@
  * @module
  */
 export type { CommandOptions } from "../core/command.ts";
+export type {
+  MachineConfig,
+  MachineSnapshot,
+  StateConfig,
+  TransitionConfig,
+} from "../machine/types.ts";
+export {
+  type ContextOf,
+  type EventOf,
+  RestateMachineClient,
+  type RestateMachineClientOptions,
+  machineClient,
+  type StateOf,
+} from "./machine_client.ts";
+export {
+  restateMachine,
+  type RestateMachineDefinition,
+  type RestateMachineOptions,
+} from "./machine_object.ts";
 export type { Updater, UpdaterArgs } from "../remote/updater.ts";
 export { shardOf } from "../remote/shard.ts";
 export {

@@ -92,12 +92,21 @@ export type RestateStoreDefinition<K, V, U> =
  * const factory: RestateStoreFactory<string, number> = restateStore<string, number>();
  * ```
  */
-export type RestateStoreFactory<K, V> = <
-  U extends Record<string, Updater<V>> = Record<never, never>,
->(
-  name: string,
-  options?: RestateStoreOptions<U> & ThisType<RestateUpdaterContext<K>>,
-) => RestateStoreDefinition<K, V, U>;
+export interface RestateStoreFactory<K, V> {
+  /** A definition whose objects run the given updaters. */
+  <U extends Record<string, Updater<V>>>(
+    name: string,
+    options:
+      & RestateStoreOptions<U>
+      & { updaters: U }
+      & ThisType<RestateUpdaterContext<K>>,
+  ): RestateStoreDefinition<K, V, U>;
+  /** A definition with no updaters. */
+  (
+    name: string,
+    options?: RestateStoreOptions<Record<never, never>>,
+  ): RestateStoreDefinition<K, V, Record<never, never>>;
+}
 
 const PREFIX = "entry:";
 
@@ -153,7 +162,7 @@ function keyOf(input: Record<string, unknown>, action: string): unknown {
  * ```
  */
 export function restateStore<K, V>(): RestateStoreFactory<K, V> {
-  return (name, options = {}) => {
+  return ((name: string, options: RestateStoreOptions<unknown> = {}) => {
     assertServiceRuntime("create restateStore");
     if (typeof name !== "string" || name === "") {
       throw new TypeError(
@@ -280,10 +289,6 @@ export function restateStore<K, V>(): RestateStoreFactory<K, V> {
         return { value: next };
       }),
     };
-    return restate.object({ name, handlers }) as RestateStoreDefinition<
-      K,
-      V,
-      never
-    >;
-  };
+    return restate.object({ name, handlers });
+  }) as RestateStoreFactory<K, V>;
 }
