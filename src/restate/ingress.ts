@@ -54,13 +54,17 @@ function errorOf(status: number, text: string, handler: string): Error {
     }
     if (typeof body.message === "string") {
       return Object.assign(
-        new Error(`Cannot ${handler}: Restate replied ${status}: ${body.message}`),
+        new Error(
+          `Cannot ${handler}: Restate replied ${status}: ${body.message}`,
+        ),
         { status },
       );
     }
   } catch { /* not JSON */ }
   return Object.assign(
-    new Error(`Cannot ${handler}: Restate replied ${status}: ${text.slice(0, 200)}`),
+    new Error(
+      `Cannot ${handler}: Restate replied ${status}: ${text.slice(0, 200)}`,
+    ),
     { status },
   );
 }
@@ -120,7 +124,9 @@ export async function call(
         return Promise.reject(error);
       });
       if (response.ok) {
-        return text === "" ? undefined : (JSON.parse(text) as { value?: unknown }).value;
+        return text === ""
+          ? undefined
+          : (JSON.parse(text) as { value?: unknown }).value;
       }
       if (response.status >= 500 && response.status !== 501) {
         await sleep(Math.min(50 * 2 ** attempt, 1_000), controller.signal);

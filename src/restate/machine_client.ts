@@ -74,7 +74,9 @@ interface Shared {
  * ```
  */
 export class RestateMachineClient<S extends string, E extends string, Ctx> {
-  static #adopt: { shared: Shared; defaults: RestateCommandOptions } | undefined;
+  static #adopt:
+    | { shared: Shared; defaults: RestateCommandOptions }
+    | undefined;
   readonly #shared: Shared;
   readonly #defaults: RestateCommandOptions;
 
@@ -230,12 +232,17 @@ export function machineClient<
   return new RestateMachineClient(ingress, options);
 }
 
-type TypesOf<D> = NonNullable<D extends { "~types"?: infer T } ? T : never>;
 /** The state names of a {@linkcode restateMachine} definition. */
-export type StateOf<D> = TypesOf<D> extends { state: infer S extends string } ? S
-  : never;
+export type StateOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { state: infer S extends string } ? S
+    : never;
 /** The event names of a {@linkcode restateMachine} definition. */
-export type EventOf<D> = TypesOf<D> extends { event: infer E extends string } ? E
-  : never;
+export type EventOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { event: infer E extends string } ? E
+    : never;
 /** The context of a {@linkcode restateMachine} definition. */
-export type ContextOf<D> = TypesOf<D> extends { context: infer C } ? C : never;
+export type ContextOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { context: infer C } ? C : never;

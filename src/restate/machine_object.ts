@@ -36,9 +36,16 @@ const AFTER = "~after:";
  * console.log(name);
  * ```
  */
-export type RestateMachineDefinition<S extends string, E extends string, Ctx> =
-  & restate.VirtualObjectDefinition<string, Record<string, RestateHandler>>
-  & { readonly "~types"?: { state: S; event: E; context: Ctx } };
+export interface RestateMachineDefinition<
+  S extends string,
+  E extends string,
+  Ctx,
+> {
+  /** The virtual object's name. */
+  readonly name: string;
+  /** Type-level only: never set at run time. */
+  readonly "~types"?: { state: S; event: E; context: Ctx };
+}
 
 /**
  * Options of {@linkcode restateMachine}.
@@ -73,7 +80,11 @@ function hostedConfig(
 ): MachineConfig<string, string, unknown> {
   const states: Record<string, StateConfig<string, string, unknown>> = {};
   for (const [name, state] of Object.entries(config.states)) {
-    const { after, entry, ...rest } = state as StateConfig<string, string, unknown>;
+    const { after, entry, ...rest } = state as StateConfig<
+      string,
+      string,
+      unknown
+    >;
     const on: Record<string, unknown> = { ...rest.on };
     for (const [ms, target] of Object.entries(after ?? {})) {
       on[AFTER + ms] = target;
@@ -163,7 +174,11 @@ export function restateMachine<
   // Validates the config as a local Machine would.
   void new Machine(config).close();
   const base = config as unknown as MachineConfig<string, string, unknown>;
-  const initial = base.states[base.initial] as StateConfig<string, string, unknown>;
+  const initial = base.states[base.initial] as StateConfig<
+    string,
+    string,
+    unknown
+  >;
   if (initial.after !== undefined && Object.keys(initial.after).length > 0) {
     throw new RangeError(
       `Cannot create restateMachine: the initial state cannot have after (the object starts at its first send), received state "${base.initial}" with after`,
@@ -267,7 +282,9 @@ export function restateMachine<
         }
         const saved = await load(ctx);
         // Left that state since (or never there): a stale timer.
-        if (saved === undefined || saved.epoch !== epoch) return { value: null };
+        if (saved === undefined || saved.epoch !== epoch) {
+          return { value: null };
+        }
         return { value: await step(ctx, saved, AFTER + ms, undefined) };
       }),
     ) as RestateHandler,

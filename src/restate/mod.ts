@@ -49,9 +49,9 @@ export type {
 export {
   type ContextOf,
   type EventOf,
+  machineClient,
   RestateMachineClient,
   type RestateMachineClientOptions,
-  machineClient,
   type StateOf,
 } from "./machine_client.ts";
 export {
@@ -71,7 +71,6 @@ export {
   type ValueOf,
 } from "./store_client.ts";
 export {
-  type RestateHandler,
   restateStore,
   type RestateStoreDefinition,
   type RestateStoreFactory,

@@ -11,7 +11,9 @@ import { toWireError } from "../remote/wire_error.ts";
  * @internal
  */
 export function assertServiceRuntime(action: string): void {
-  if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function") {
+  if (
+    typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function"
+  ) {
     const node = (globalThis as { process?: { version?: string } }).process
       ?.version;
     throw new Error(
@@ -57,7 +59,10 @@ export function asAnswer(error: unknown): unknown {
 }
 
 /** Validates the JSON input a handler received: an object. @internal */
-export function inputObject(input: unknown, action: string): Record<string, unknown> {
+export function inputObject(
+  input: unknown,
+  action: string,
+): Record<string, unknown> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw terminal(
       new TypeError(

@@ -154,7 +154,9 @@ export function mergeRestateOptions(
  * ```
  */
 export class RestateStoreClient<K, V, U = Record<never, never>> {
-  static #adopt: { shared: Shared; defaults: RestateCommandOptions } | undefined;
+  static #adopt:
+    | { shared: Shared; defaults: RestateCommandOptions }
+    | undefined;
   readonly #shared: Shared;
   readonly #defaults: RestateCommandOptions;
 
@@ -421,7 +423,8 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
         );
       }
       const objects = this.#shared.objects;
-      object = objects[objects.length === 1 ? 0 : shardOf(key, objects.length)]!;
+      object =
+        objects[objects.length === 1 ? 0 : shardOf(key, objects.length)]!;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -460,11 +463,14 @@ export function storeClient<
 }
 
 /** The key type of a {@linkcode restateStore} definition. */
-export type KeyOf<D> = NonNullable<D extends { "~types"?: infer T } ? T : never> extends
-  { key: infer K } ? K : never;
+export type KeyOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { key: infer K } ? K : never;
 /** The value type of a {@linkcode restateStore} definition. */
-export type ValueOf<D> = NonNullable<D extends { "~types"?: infer T } ? T : never> extends
-  { value: infer V } ? V : never;
+export type ValueOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { value: infer V } ? V : never;
 /** The updaters of a {@linkcode restateStore} definition. */
-export type UpdatersOf<D> = NonNullable<D extends { "~types"?: infer T } ? T : never> extends
-  { updaters: infer U } ? U : never;
+export type UpdatersOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { updaters: infer U } ? U : never;

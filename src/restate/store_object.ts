@@ -1,11 +1,17 @@
 import * as restate from "@restatedev/restate-sdk/fetch";
 import { describe } from "../core/describe.ts";
 import type { Updater } from "../remote/updater.ts";
-import { asAnswer, assertServiceRuntime, inputObject, terminal } from "./runtime.ts";
+import {
+  asAnswer,
+  assertServiceRuntime,
+  inputObject,
+  terminal,
+} from "./runtime.ts";
 
 /**
- * What an updater's `this` is: the key being updated and the Restate
- * context of the invocation (for `run()` around side effects, say).
+ * What an updater's `this` is: the key being updated. An updater runs
+ * again if its invocation is retried after a failure: keep its side
+ * effects idempotent.
  *
  * @typeParam K The key type.
  *
@@ -22,8 +28,6 @@ import { asAnswer, assertServiceRuntime, inputObject, terminal } from "./runtime
 export interface RestateUpdaterContext<K> {
   /** The key being updated. */
   readonly key: K;
-  /** The exclusive handler's Restate context. */
-  readonly restate: restate.ObjectContext;
 }
 
 /**
@@ -50,7 +54,7 @@ export interface RestateStoreOptions<U> {
   updaters?: U;
 }
 
-/** A handler of a hosted owner, as the SDK sees it. */
+/** A handler of a hosted owner, as the SDK sees it. @internal */
 export type RestateHandler = (
   ctx: restate.ObjectContext,
   input: unknown,
@@ -74,9 +78,12 @@ export type RestateHandler = (
  * const Counters: RestateStoreDefinition<string, number, {}> = restateStore<string, number>()("counters");
  * ```
  */
-export type RestateStoreDefinition<K, V, U> =
-  & restate.VirtualObjectDefinition<string, Record<string, RestateHandler>>
-  & { readonly "~types"?: { key: K; value: V; updaters: U } };
+export interface RestateStoreDefinition<K, V, U> {
+  /** The virtual object's name. */
+  readonly name: string;
+  /** Type-level only: never set at run time. */
+  readonly "~types"?: { key: K; value: V; updaters: U };
+}
 
 /**
  * What `restateStore<K, V>()` returns: from a name and options to the
@@ -199,7 +206,10 @@ export function restateStore<K, V>(): RestateStoreFactory<K, V> {
         },
       ) as RestateHandler;
     const shared = (
-      fn: (ctx: restate.ObjectSharedContext, input: unknown) => Promise<unknown>,
+      fn: (
+        ctx: restate.ObjectSharedContext,
+        input: unknown,
+      ) => Promise<unknown>,
     ): RestateHandler =>
       restate.handlers.object.shared(
         async (ctx: restate.ObjectSharedContext, input: unknown) => {
@@ -232,11 +242,13 @@ export function restateStore<K, V>(): RestateStoreFactory<K, V> {
         const entries: [unknown, unknown][] = [];
         for (const n of await entryNames(ctx)) {
           const boxed = await ctx.get<[unknown]>(n);
-          if (boxed) entries.push([JSON.parse(n.slice(PREFIX.length)), boxed[0]]);
+          if (boxed) {
+            entries.push([JSON.parse(n.slice(PREFIX.length)), boxed[0]]);
+          }
         }
         return { value: entries };
       }),
-      set: exclusive(async (ctx, input) => {
+      set: exclusive((ctx, input) => {
         const command = inputObject(input, "set");
         const key = keyOf(command, "set");
         if (command.value === undefined) {
@@ -245,7 +257,7 @@ export function restateStore<K, V>(): RestateStoreFactory<K, V> {
           );
         }
         ctx.set(entryName(key), [command.value]);
-        return {};
+        return Promise.resolve({});
       }),
       delete: exclusive(async (ctx, input) => {
         const key = keyOf(inputObject(input, "delete"), "delete");
@@ -279,7 +291,7 @@ export function restateStore<K, V>(): RestateStoreFactory<K, V> {
         const next = await (updaters[updater] as (
           this: RestateUpdaterContext<unknown>,
           ...a: unknown[]
-        ) => unknown).call({ key, restate: ctx }, current?.[0], ...args);
+        ) => unknown).call({ key }, current?.[0], ...args);
         if (next === undefined) {
           throw new TypeError(
             `Cannot update: updater "${updater}" must return a JSON value, received undefined`,

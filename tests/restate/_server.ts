@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const root: string = join(dirname(fileURLToPath(import.meta.url)), "../..");
+export const root: string = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "../..",
+);
 const binary = join(
   root,
   "node_modules/@restatedev/restate-server-linux-x64/bin/restate-server",
@@ -41,7 +44,10 @@ async function waitFor(
   throw new Error(`Timed out waiting for ${what}`);
 }
 
-function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+function stopProcess(
+  child: ChildProcess,
+  signal: NodeJS.Signals,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve();
   }
@@ -116,12 +122,16 @@ export class RestateNode {
 
   /** `kill -9`. */
   kill9(): Promise<void> {
-    return this.#child ? stopProcess(this.#child, "SIGKILL") : Promise.resolve();
+    return this.#child
+      ? stopProcess(this.#child, "SIGKILL")
+      : Promise.resolve();
   }
 
   /** A clean stop. */
   stop(): Promise<void> {
-    return this.#child ? stopProcess(this.#child, "SIGTERM") : Promise.resolve();
+    return this.#child
+      ? stopProcess(this.#child, "SIGTERM")
+      : Promise.resolve();
   }
 
   /** Registers (or re-registers) a deployment. */
@@ -188,7 +198,12 @@ export class Service {
   #child: ChildProcess | undefined;
   log = "";
 
-  constructor(port: number, runtime: Runtime, file: string, env: Record<string, string>) {
+  constructor(
+    port: number,
+    runtime: Runtime,
+    file: string,
+    env: Record<string, string>,
+  ) {
     this.port = port;
     this.uri = `http://127.0.0.1:${port}`;
     this.#runtime = runtime;
@@ -216,14 +231,17 @@ export class Service {
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
-      child.once("exit", (code) =>
-        reject(new Error(`service exited (${code}):\n${this.log}`))
+      child.once(
+        "exit",
+        (code) => reject(new Error(`service exited (${code}):\n${this.log}`)),
       );
     });
   }
 
   kill9(): Promise<void> {
-    return this.#child ? stopProcess(this.#child, "SIGKILL") : Promise.resolve();
+    return this.#child
+      ? stopProcess(this.#child, "SIGKILL")
+      : Promise.resolve();
   }
 }
 

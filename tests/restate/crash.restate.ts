@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { machineClient, storeClient } from "../../src/restate/mod.ts";
 import type { Counters, Door } from "./services/definitions.ts";
-import { type RestateNode, type Service, startServer, startService } from "./_server.ts";
+import {
+  type RestateNode,
+  type Service,
+  startServer,
+  startService,
+} from "./_server.ts";
 
 let server: RestateNode & AsyncDisposable;
 let service: Service & AsyncDisposable;
@@ -40,7 +45,11 @@ test("restateStore: kill -9 of the server under 40 clients loses no acknowledged
       const id = `crash-${c}-${j}`;
       try {
         // A short limit: some calls fail while the server is down.
-        await client.with({ idempotencyKey: id, timeout: 1_500 }).update(key, "add", 1);
+        await client.with({ idempotencyKey: id, timeout: 1_500 }).update(
+          key,
+          "add",
+          1,
+        );
         acked.set(key, (acked.get(key) ?? 0) + 1);
         if (++total === 200) crash();
       } catch (error) {
@@ -61,7 +70,10 @@ test("restateStore: kill -9 of the server under 40 clients loses no acknowledged
     const key = `k${k}`;
     const value = await client.with({ timeout: 20_000 }).get(key) ?? 0;
     seen.set(key, value);
-    assert.ok(value >= (acked.get(key) ?? 0), `${key}: ${value} < acked ${acked.get(key)}`);
+    assert.ok(
+      value >= (acked.get(key) ?? 0),
+      `${key}: ${value} < acked ${acked.get(key)}`,
+    );
   }
   assert.ok(failed.length > 0, "some calls failed while the server was down");
   // Retrying the failed ones with their keys makes every count exact.
@@ -71,7 +83,11 @@ test("restateStore: kill -9 of the server under 40 clients loses no acknowledged
     ),
   );
   for (let k = 0; k < KEYS; k++) {
-    assert.equal(await client.with({ timeout: 20_000 }).get(`k${k}`), CLIENTS * EACH / KEYS, `k${k}`);
+    assert.equal(
+      await client.with({ timeout: 20_000 }).get(`k${k}`),
+      CLIENTS * EACH / KEYS,
+      `k${k}`,
+    );
   }
   console.log(
     `crash: ${total} acknowledged before and after the kill, ${failed.length} failed and retried, ${
@@ -91,10 +107,18 @@ test("restateMachine: an after timer due while the server is down fires once aft
   await server.kill9();
   await sleep(2_500); // due while down
   await server.start();
-  for (let i = 0; i < 400 && await door.state() !== "shut"; i++) await sleep(50);
-  assert.deepEqual(await door.snapshot(), { state: "shut", context: { opened: 1, closed: 2 } });
+  for (let i = 0; i < 400 && await door.state() !== "shut"; i++) {
+    await sleep(50);
+  }
+  assert.deepEqual(await door.snapshot(), {
+    state: "shut",
+    context: { opened: 1, closed: 2 },
+  });
   await sleep(1_600);
-  assert.deepEqual(await door.snapshot(), { state: "shut", context: { opened: 1, closed: 2 } });
+  assert.deepEqual(await door.snapshot(), {
+    state: "shut",
+    context: { opened: 1, closed: 2 },
+  });
 });
 
 test("restateMachine: a timer survives a crash of the service too", async () => {
@@ -108,6 +132,11 @@ test("restateMachine: a timer survives a crash of the service too", async () => 
   await service.kill9();
   await sleep(2_000);
   await service.start(); // the same port: the registered deployment again
-  for (let i = 0; i < 400 && await door.state() !== "shut"; i++) await sleep(50);
-  assert.deepEqual(await door.snapshot(), { state: "shut", context: { opened: 1, closed: 2 } });
+  for (let i = 0; i < 400 && await door.state() !== "shut"; i++) {
+    await sleep(50);
+  }
+  assert.deepEqual(await door.snapshot(), {
+    state: "shut",
+    context: { opened: 1, closed: 2 },
+  });
 });

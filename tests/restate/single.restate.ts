@@ -7,7 +7,14 @@ import { after, before, test } from "node:test";
 import { TimeoutError, TransitionError } from "../../mod.ts";
 import { machineClient, storeClient } from "../../src/restate/mod.ts";
 import type { Counters, Door } from "./services/definitions.ts";
-import { freePort, root, type RestateNode, type Service, startServer, startService } from "./_server.ts";
+import {
+  freePort,
+  type RestateNode,
+  root,
+  type Service,
+  startServer,
+  startService,
+} from "./_server.ts";
 
 let server: RestateNode & AsyncDisposable;
 let service: Service & AsyncDisposable;
@@ -25,9 +32,13 @@ before(async () => {
   await new Promise<void>((r) => latch.listen(port, "127.0.0.1", r));
   latchUrl = `http://127.0.0.1:${port}`;
   server = await startServer();
-  service = await startService("tests/restate/services/store_service.ts", "node22", {
-    LATCH: latchUrl,
-  });
+  service = await startService(
+    "tests/restate/services/store_service.ts",
+    "node22",
+    {
+      LATCH: latchUrl,
+    },
+  );
   await server.register(service.uri);
 });
 
@@ -52,7 +63,10 @@ test("restateStore: 200 concurrent update() calls to one key lose none", async (
   );
   assert.equal(await client.get("hits"), 200);
   // Each update ran alone: every intermediate value was seen exactly once.
-  assert.deepEqual(results.sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1));
+  assert.deepEqual(
+    results.sort((a, b) => a - b),
+    Array.from({ length: 200 }, (_, i) => i + 1),
+  );
 });
 
 test("restateStore: get/set/has/delete/size/entries/clear keep the local Store's contract", async () => {
@@ -77,7 +91,10 @@ test("restateStore: get/set/has/delete/size/entries/clear keep the local Store's
 test("restateStore: commands to keys on different objects run in parallel", async () => {
   const client = counters({ name: "parallel", shards: 8 });
   const keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"];
-  const [slow, fast] = [keys.find((k) => client.shardOf(k) === 0)!, keys.find((k) => client.shardOf(k) === 1)!];
+  const [slow, fast] = [
+    keys.find((k) => client.shardOf(k) === 0)!,
+    keys.find((k) => client.shardOf(k) === 1)!,
+  ];
   const reached = new Promise<void>((r) => arrived = r);
   // The slow key's updater holds its object until the latch opens...
   const held = client.update(slow, "wait");
@@ -93,42 +110,55 @@ test("restateStore: refusals are terminal and reach the caller as the same class
   const client = counters({ name: "refusals" });
   await assert.rejects(
     client.update("x", "fail"),
-    (e: unknown) => e instanceof RangeError && e.message === "Cannot fail: on purpose",
+    (e: unknown) =>
+      e instanceof RangeError && e.message === "Cannot fail: on purpose",
   );
   await assert.rejects(
     // @ts-expect-error: "by" must be a number
     client.update("x", "add", "one"),
-    (e: unknown) => e instanceof TypeError && /by must be a number/.test((e as Error).message),
+    (e: unknown) =>
+      e instanceof TypeError &&
+      /by must be a number/.test((e as Error).message),
   );
   await assert.rejects(
     // @ts-expect-error: no such updater
     client.update("x", "nope"),
-    (e: unknown) => e instanceof TypeError && /unknown updater \(known: add, fail, wait\)/.test((e as Error).message),
+    (e: unknown) =>
+      e instanceof TypeError &&
+      /unknown updater \(known: add, fail, wait\)/.test((e as Error).message),
   );
   await assert.rejects(
     // @ts-expect-error: a function cannot cross the wire
     client.update("x", (n: number) => n + 1),
-    (e: unknown) => e instanceof TypeError && /named updater/.test((e as Error).message),
+    (e: unknown) =>
+      e instanceof TypeError && /named updater/.test((e as Error).message),
   );
   assert.equal(await client.has("x"), false);
 });
 
 test("restateStore: hostile JSON at the ingress is refused with a TypeError, not retried", async () => {
-  for (const [handler, body] of [
-    ["update", "[1]"],
-    ["update", '{"key":"k","name":"add","args":"nope"}'],
-    ["update", '{"key":"k","name":"__proto__","args":[]}'],
-    ["set", '{"key":"k"}'],
-    ["get", "null"],
-  ]) {
-    const response = await fetch(`${server.ingress}/counters/hostile/${handler}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      signal: AbortSignal.timeout(20_000),
-    });
+  for (
+    const [handler, body] of [
+      ["update", "[1]"],
+      ["update", '{"key":"k","name":"add","args":"nope"}'],
+      ["update", '{"key":"k","name":"__proto__","args":[]}'],
+      ["set", '{"key":"k"}'],
+      ["get", "null"],
+    ]
+  ) {
+    const response = await fetch(
+      `${server.ingress}/counters/hostile/${handler}`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        signal: AbortSignal.timeout(20_000),
+      },
+    );
     assert.equal(response.status, 400, `${handler} ${body}`);
-    const reply = await response.json() as { metadata: { "warden-error": string } };
+    const reply = await response.json() as {
+      metadata: { "warden-error": string };
+    };
     assert.equal(JSON.parse(reply.metadata["warden-error"]).name, "TypeError");
   }
   assert.equal(await counters({ name: "hostile" }).size(), 0);
@@ -168,9 +198,15 @@ test("restateMachine: refuses illegal transitions across processes, state unchan
   assert.equal(await door.can("open"), true);
   assert.equal(await door.can("unlock"), false);
   await assert.rejects(door.send("unlock"), TransitionError);
-  assert.deepEqual(await door.snapshot(), { state: "shut", context: { opened: 0, closed: 1 } });
+  assert.deepEqual(await door.snapshot(), {
+    state: "shut",
+    context: { opened: 0, closed: 1 },
+  });
   // A second client, as another process would build it, sees the same machine.
-  const again = machineClient<typeof Door>(server.ingress, { service: "door", name: "illegal" });
+  const again = machineClient<typeof Door>(server.ingress, {
+    service: "door",
+    name: "illegal",
+  });
   assert.equal(await again.state(), "shut");
   await assert.rejects(
     // @ts-expect-error: the timers' own events are not for callers
@@ -192,25 +228,47 @@ test("restateMachine: an after timer moves the machine; a stale one does nothing
   for (let i = 0; i < 200 && await door.state() !== "shut"; i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert.deepEqual(await door.snapshot(), { state: "shut", context: { opened: 1, closed: 3 } });
+  assert.deepEqual(await door.snapshot(), {
+    state: "shut",
+    context: { opened: 1, closed: 3 },
+  });
   // The stale ajar timer (due long before) never moved it.
   await new Promise((r) => setTimeout(r, 1_200));
-  assert.deepEqual(await door.snapshot(), { state: "shut", context: { opened: 1, closed: 3 } });
+  assert.deepEqual(await door.snapshot(), {
+    state: "shut",
+    context: { opened: 1, closed: 3 },
+  });
 });
 
 test("restate: a call to a service that is down rejects with TimeoutError after its timeout", async () => {
   await using other = await startServer();
   // Registered, then gone: the ingress holds the call.
-  const down = await startService("tests/restate/services/store_service.ts", "node22", {});
+  const down = await startService(
+    "tests/restate/services/store_service.ts",
+    "node22",
+    {},
+  );
   await other.register(down.uri);
   await down.kill9();
-  const client = storeClient<typeof Counters>(other.ingress, { service: "counters", timeout: 1_000 });
-  await assert.rejects(client.update("a", "add", 1), (e: unknown) => e instanceof TimeoutError && e.timeout === 1_000);
+  const client = storeClient<typeof Counters>(other.ingress, {
+    service: "counters",
+    timeout: 1_000,
+  });
+  await assert.rejects(
+    client.update("a", "add", 1),
+    (e: unknown) => e instanceof TimeoutError && e.timeout === 1_000,
+  );
 });
 
 test("restate: the service refuses Node 20 with a clear error instead of hanging", () => {
-  const hasResolvers = typeof (Promise as { withResolvers?: unknown }).withResolvers === "function";
-  const result = spawnSync(process.execPath, ["--import", "tsx", "tests/restate/services/store_service.ts"], {
+  const hasResolvers =
+    typeof (Promise as { withResolvers?: unknown }).withResolvers ===
+      "function";
+  const result = spawnSync(process.execPath, [
+    "--import",
+    "tsx",
+    "tests/restate/services/store_service.ts",
+  ], {
     cwd: root,
     encoding: "utf8",
     timeout: 30_000,
@@ -218,5 +276,8 @@ test("restate: the service refuses Node 20 with a clear error instead of hanging
   });
   if (hasResolvers) return; // this Node has it: nothing to refuse
   assert.notEqual(result.status, 0);
-  assert.match(result.stderr, /Cannot create restateStore: @restatedev\/restate-sdk needs Promise.withResolvers.*Node v20/);
+  assert.match(
+    result.stderr,
+    /Cannot create restateStore: @restatedev\/restate-sdk needs Promise.withResolvers.*Node v20/,
+  );
 });

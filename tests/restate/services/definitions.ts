@@ -5,7 +5,9 @@ export const Counters = restateStore<string, number>()("counters", {
   updaters: {
     add: (current, by: number) => {
       if (typeof by !== "number") {
-        throw new TypeError(`Cannot add: by must be a number, received ${typeof by}`);
+        throw new TypeError(
+          `Cannot add: by must be a number, received ${typeof by}`,
+        );
       }
       return (current ?? 0) + by;
     },
@@ -27,11 +29,13 @@ export const Door = restateMachine("door", {
   states: {
     locked: { on: { unlock: "shut" } },
     shut: {
-      entry: (context: { opened: number; closed: number }) => void context.closed++,
+      entry: (context: { opened: number; closed: number }) =>
+        void context.closed++,
       on: { open: "open", lock: "locked", ajar: "ajar" },
     },
     open: {
-      entry: (context: { opened: number; closed: number }) => void context.opened++,
+      entry: (context: { opened: number; closed: number }) =>
+        void context.opened++,
       on: { shut: "shut" },
       after: { 1500: "shut" },
     },

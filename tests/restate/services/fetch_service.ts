@@ -6,7 +6,10 @@ import { Counters, Door } from "./definitions.ts";
 const handler = createEndpointHandler({ services: [Counters, Door] });
 const g = globalThis as unknown as {
   Bun?: { serve(o: unknown): unknown };
-  Deno?: { serve(o: unknown, h: unknown): unknown; env: { get(k: string): string | undefined } };
+  Deno?: {
+    serve(o: unknown, h: unknown): unknown;
+    env: { get(k: string): string | undefined };
+  };
   process?: { env: Record<string, string | undefined> };
 };
 const port = Number(g.process?.env.PORT ?? g.Deno?.env.get("PORT"));
