@@ -27,7 +27,9 @@ await build({
     { in: "mod.ts", out: "mod" },
     { in: "src/durable/mod.ts", out: "durable" },
     { in: "src/workers/mod.ts", out: "workers" },
+    { in: "src/restate/mod.ts", out: "restate" },
   ],
+  external: ["@restatedev/restate-sdk", "@restatedev/restate-sdk/*"],
   outdir: "dist",
   bundle: true,
   splitting: true,
@@ -53,6 +55,7 @@ const entryDeclarations = [
   join(dist, "mod.d.ts"),
   join(dist, "src/durable/mod.d.ts"),
   join(dist, "src/workers/mod.d.ts"),
+  join(dist, "src/restate/mod.d.ts"),
 ];
 for (const file of walk(dist)) {
   if (!file.endsWith(".d.ts")) continue;

@@ -26,6 +26,10 @@ export const entries = [
     name: `import * from "@warden/core/durable" (everything)`,
     code: `export * from "./src/durable/mod.ts";`,
   },
+  {
+    name: `import * from "@warden/core/restate" (everything, without the Restate SDK)`,
+    code: `export * from "./src/restate/mod.ts";`,
+  },
 ];
 
 /** Minified and minified+gzipped byte counts of one bundled module. */
@@ -39,6 +43,7 @@ export async function measure(code) {
     target: "es2022",
     write: false,
     logLevel: "silent",
+    external: ["@restatedev/restate-sdk", "@restatedev/restate-sdk/*"],
   });
   const bytes = result.outputFiles[0].contents;
   return { minified: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length };

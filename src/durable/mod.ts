@@ -66,7 +66,7 @@ export type {
   StateConfig,
   TransitionConfig,
 } from "../machine/types.ts";
-export { shardOf } from "./shard.ts";
+export { shardOf } from "../remote/shard.ts";
 export {
   snapshotPersistence,
   storagePersistence,

@@ -2,7 +2,7 @@ import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
 import { Pipe } from "./pipe.ts";
-import { shardName, shardOf } from "./shard.ts";
+import { shardName, shardOf } from "../remote/shard.ts";
 import { type WatchOptions, watchStub } from "./watch.ts";
 import type { DurableStoreClass } from "./store_object.ts";
 import type { DurableNamespace } from "./types.ts";
@@ -32,9 +32,8 @@ export interface StoreClientOptions {
   shards?: number;
 }
 
-/** The arguments of an updater after the current value. */
-export type UpdaterArgs<F> = F extends
-  (current: never, ...args: infer A) => unknown ? A : never;
+export type { UpdaterArgs } from "../remote/updater.ts";
+import type { UpdaterArgs } from "../remote/updater.ts";
 
 /**
  * The caller's side of a store hosted by {@linkcode durableStore}: the API

@@ -33,26 +33,8 @@ export interface UpdaterContext<K, Env> {
   readonly key: K;
 }
 
-/**
- * A named read-modify-write run inside the hosting object, in the store's
- * turn: the stand-in for `Store.update(key, fn)`, whose function cannot
- * cross the wire. It may be async (await `fetch()`, say): no other command
- * runs until it finishes and its result is saved.
- *
- * @typeParam V The value type.
- *
- * @example
- * ```ts
- * import type { Updater } from "@warden/core/durable";
- *
- * const add: Updater<number> = (current, by: number) => (current ?? 0) + by;
- * console.log(add(1, 2)); // 3
- * ```
- */
-// deno-lint-ignore no-explicit-any
-export type Updater<V> = (current: V | undefined, ...args: any[]) =>
-  | V
-  | Promise<V>;
+export type { Updater } from "../remote/updater.ts";
+import type { Updater } from "../remote/updater.ts";
 
 /**
  * Options of {@linkcode durableStore}.

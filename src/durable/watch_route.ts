@@ -1,5 +1,5 @@
 import { describe } from "../core/describe.ts";
-import { shardName, shardOf } from "./shard.ts";
+import { shardName, shardOf } from "../remote/shard.ts";
 import type { DurableNamespace } from "./types.ts";
 
 /**

@@ -1,0 +1,476 @@
+import type { CommandOptions } from "../core/command.ts";
+import { describe } from "../core/describe.ts";
+import { mergeCommandOptions } from "../core/with.ts";
+import { shardOf } from "../remote/shard.ts";
+import { functionUpdaterError, type UpdaterArgs } from "../remote/updater.ts";
+import { call, type CallOptions, type IngressTarget } from "./ingress.ts";
+import type { RestateStoreDefinition } from "./store_object.ts";
+
+/**
+ * Options of {@linkcode storeClient} and of the `RestateStoreClient`
+ * constructor.
+ *
+ * @example
+ * ```ts
+ * import type { RestateStoreClientOptions } from "@warden/core/restate";
+ *
+ * const options: RestateStoreClientOptions = { service: "counters", shards: 8 };
+ * console.log(options.shards); // 8
+ * ```
+ */
+export interface RestateStoreClientOptions {
+  /** The virtual object's name, as given to `restateStore()(name)`. */
+  service: string;
+  /**
+   * Which store: the object keys are this name (and the shard).
+   *
+   * @default {"default"}
+   */
+  name?: string;
+  /**
+   * How many Restate objects the keys are spread over, by a stable hash.
+   * Commands to keys on different shards run in parallel; with one shard,
+   * every command runs one at a time, and `size`/`entries` are one
+   * consistent view. With more than one, the object keys are
+   * `${name}#${i}/${shards}`: changing the count starts empty objects.
+   *
+   * @default {1}
+   */
+  shards?: number;
+  /**
+   * Headers sent with every call (an `Authorization` the ingress's proxy
+   * checks, say).
+   *
+   * @default {{}}
+   */
+  headers?: Record<string, string>;
+  /**
+   * The time limit of every command, in milliseconds, unless `with()`
+   * overrides it. The Restate ingress holds calls while a service is down:
+   * without a limit a call would wait for ever.
+   *
+   * @default {30000}
+   */
+  timeout?: number;
+  /**
+   * The `fetch` to call the ingress with.
+   *
+   * @default {globalThis.fetch}
+   */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Per-command options of the Restate clients' `with()`: warden's
+ * `CommandOptions` and an idempotency key. Every command carries a key
+ * (a fresh UUID unless given): the client retries transport failures with
+ * it, and a caller that retries after a lost reply passes the same key so
+ * that the command runs once. Restate scopes a key to one object and
+ * handler; the first call's reply answers every retry.
+ *
+ * @example
+ * ```ts
+ * import type { RestateCommandOptions } from "@warden/core/restate";
+ *
+ * const options: RestateCommandOptions = { timeout: 5_000, idempotencyKey: "order-17" };
+ * console.log(options.idempotencyKey);
+ * ```
+ */
+export interface RestateCommandOptions extends CommandOptions {
+  /** The idempotency key of every command sent through the handle. */
+  idempotencyKey?: string;
+}
+
+interface Shared {
+  target: IngressTarget;
+  service: string;
+  objects: string[];
+}
+
+/** Validates the options shared by both clients. @internal */
+export function targetOf(
+  ingress: string,
+  options: { headers?: Record<string, string>; fetch?: typeof fetch },
+  action: string,
+): IngressTarget {
+  if (typeof ingress !== "string" || !/^https?:\/\//.test(ingress)) {
+    throw new TypeError(
+      `Cannot create ${action}: ingress must be an http(s) URL, received ${
+        describe(ingress)
+      }`,
+    );
+  }
+  return {
+    url: ingress.replace(/\/+$/, ""),
+    headers: { ...options.headers },
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+  };
+}
+
+/** Merges `with()` options. @internal */
+export function mergeRestateOptions(
+  base: RestateCommandOptions,
+  next: RestateCommandOptions,
+  action: string,
+): RestateCommandOptions {
+  const merged: RestateCommandOptions = mergeCommandOptions(base, next, action);
+  const key = next.idempotencyKey ?? base.idempotencyKey;
+  if (key !== undefined) {
+    if (typeof key !== "string" || key === "") {
+      throw new TypeError(
+        `Cannot call ${action}: idempotencyKey must be a non-empty string, received ${
+          describe(key)
+        }`,
+      );
+    }
+    merged.idempotencyKey = key;
+  }
+  return merged;
+}
+
+/**
+ * The caller's side of a store hosted by {@linkcode restateStore}: the API
+ * of a local `Store`, each method one Restate invocation through the
+ * ingress. What changes from a local `Store`:
+ * - the constructor: the ingress URL and the object's name;
+ * - `update(key, name, ...args)` runs the updater the object declared
+ *   under `name`; a function cannot cross the wire (a `TypeError`);
+ * - no `watch()` or `writable`; keys and values cross as JSON;
+ * - every command has a time limit (30 s by default) and an idempotency
+ *   key (`with({ idempotencyKey })` to choose it).
+ *
+ * @typeParam K The key type.
+ * @typeParam V The value type.
+ * @typeParam U The object's named updaters.
+ *
+ * @example
+ * ```ts ignore
+ * import { storeClient } from "@warden/core/restate";
+ * import type { Counters } from "./service.ts";
+ *
+ * const counters = storeClient<typeof Counters>("http://127.0.0.1:8080", { service: "counters" });
+ * await counters.update("hits", "add", 1);
+ * console.log(await counters.get("hits"));
+ * ```
+ */
+export class RestateStoreClient<K, V, U = Record<never, never>> {
+  static #adopt:
+    | { shared: Shared; defaults: RestateCommandOptions }
+    | undefined;
+  readonly #shared: Shared;
+  readonly #defaults: RestateCommandOptions;
+
+  /**
+   * Constructs a client. No request is made until the first command.
+   *
+   * @param ingress The Restate ingress URL (`http://host:8080`).
+   * @param options The object's name, the store's name and shards.
+   */
+  constructor(ingress: string, options: RestateStoreClientOptions) {
+    const adopt = RestateStoreClient.#adopt;
+    if (adopt !== undefined) {
+      RestateStoreClient.#adopt = undefined;
+      this.#shared = adopt.shared;
+      this.#defaults = adopt.defaults;
+      return;
+    }
+    const target = targetOf(ingress, options ?? {}, "RestateStoreClient");
+    const service = options?.service;
+    if (typeof service !== "string" || service === "") {
+      throw new TypeError(
+        `Cannot create RestateStoreClient: service must be a non-empty string, received ${
+          describe(service)
+        }`,
+      );
+    }
+    const name = options.name ?? "default";
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Cannot create RestateStoreClient: name must be a string, received ${
+          describe(name)
+        }`,
+      );
+    }
+    const shards = options.shards ?? 1;
+    if (!Number.isInteger(shards) || shards < 1) {
+      throw new RangeError(
+        `Cannot create RestateStoreClient: shards must be a positive integer, received ${
+          describe(shards)
+        }`,
+      );
+    }
+    this.#defaults = mergeRestateOptions({}, {
+      timeout: options.timeout ?? 30_000,
+    }, "RestateStoreClient");
+    this.#shared = {
+      target,
+      service,
+      objects: Array.from(
+        { length: shards },
+        (_, i) => shards === 1 ? name : `${name}#${i}/${shards}`,
+      ),
+    };
+  }
+
+  /**
+   * How many objects the keys are spread over.
+   *
+   * @example
+   * ```ts
+   * import { RestateStoreClient } from "@warden/core/restate";
+   *
+   * const client = new RestateStoreClient("http://127.0.0.1:8080", { service: "c", shards: 4 });
+   * console.log(client.shards); // 4
+   * ```
+   */
+  get shards(): number {
+    return this.#shared.objects.length;
+  }
+
+  /**
+   * The value stored under `key`, or `undefined` (a shared handler: the
+   * last committed state).
+   *
+   * @example
+   * ```ts ignore
+   * const value = await counters.get("hits");
+   * ```
+   */
+  get(key: K): Promise<V | undefined> {
+    return this.#send(key, "get", { key }) as Promise<V | undefined>;
+  }
+
+  /**
+   * Stores `value` under `key`; resolves once it is in Restate's state.
+   *
+   * @example
+   * ```ts ignore
+   * await counters.set("hits", 0);
+   * ```
+   */
+  async set(key: K, value: V): Promise<void> {
+    await this.#send(key, "set", { key, value });
+  }
+
+  /**
+   * Whether `key` is stored.
+   *
+   * @example
+   * ```ts ignore
+   * if (await counters.has("hits")) console.log("counted");
+   * ```
+   */
+  has(key: K): Promise<boolean> {
+    return this.#send(key, "has", { key }) as Promise<boolean>;
+  }
+
+  /**
+   * Removes `key`; resolves whether it was there, once it is gone.
+   *
+   * @example
+   * ```ts ignore
+   * await counters.delete("hits");
+   * ```
+   */
+  delete(key: K): Promise<boolean> {
+    return this.#send(key, "delete", { key }) as Promise<boolean>;
+  }
+
+  /**
+   * Atomic read-modify-write by a named updater declared in
+   * `restateStore()(name, { updaters })`, in an exclusive handler; resolves
+   * the new value once it is in Restate's state.
+   *
+   * @param key The key to update.
+   * @param name The updater's name.
+   * @param args The updater's arguments after the current value (JSON).
+   * @returns The new value.
+   *
+   * @example
+   * ```ts ignore
+   * const hits = await counters.update("hits", "add", 1);
+   * ```
+   */
+  update<N extends keyof U & string>(
+    key: K,
+    name: N,
+    ...args: UpdaterArgs<U[N]>
+  ): Promise<V> {
+    if (typeof name !== "string") {
+      return Promise.reject(functionUpdaterError(name, "a Restate object"));
+    }
+    return this.#send(key, "update", { key, name, args }) as Promise<V>;
+  }
+
+  /**
+   * How many entries are stored: with shards, the sum of each shard's
+   * count, each taken at a different moment.
+   *
+   * @example
+   * ```ts ignore
+   * console.log(await counters.size());
+   * ```
+   */
+  async size(): Promise<number> {
+    const sizes = await Promise.all(
+      this.#shared.objects.map((object) => this.#call(object, "size", {})),
+    );
+    return (sizes as number[]).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Removes every entry, shard by shard.
+   *
+   * @example
+   * ```ts ignore
+   * await counters.clear();
+   * ```
+   */
+  async clear(): Promise<void> {
+    await Promise.all(
+      this.#shared.objects.map((object) => this.#call(object, "clear", {})),
+    );
+  }
+
+  /**
+   * Every entry, as a stream, shard by shard: each shard's part is one
+   * consistent read, the whole is not a snapshot.
+   *
+   * @example
+   * ```ts ignore
+   * for await (const [key, value] of counters.entries()) console.log(key, value);
+   * ```
+   */
+  entries(): ReadableStream<[K, V]> {
+    let next = 0;
+    const objects = this.#shared.objects;
+    return new ReadableStream<[K, V]>({
+      pull: async (controller) => {
+        while (next < objects.length) {
+          const part = await this.#call(objects[next++]!, "entries", {}) as [
+            K,
+            V,
+          ][];
+          if (part.length === 0) continue;
+          for (const entry of part) controller.enqueue(entry);
+          return;
+        }
+        controller.close();
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * The same client, with options for every command sent through the
+   * returned object: an abort signal, a time limit, an idempotency key.
+   * A command aborted or timed out may still run in Restate: retry it
+   * with the same idempotency key to be sure it runs once.
+   *
+   * @example
+   * ```ts ignore
+   * await counters.with({ timeout: 500, idempotencyKey: "order-17" }).update("hits", "add", 1);
+   * ```
+   */
+  with(options: RestateCommandOptions): RestateStoreClient<K, V, U> {
+    RestateStoreClient.#adopt = {
+      shared: this.#shared,
+      defaults: mergeRestateOptions(
+        this.#defaults,
+        options,
+        "RestateStoreClient.with()",
+      ),
+    };
+    return new RestateStoreClient<K, V, U>(
+      undefined as unknown as string,
+      undefined as unknown as RestateStoreClientOptions,
+    );
+  }
+
+  /**
+   * Which shard owns `key`.
+   *
+   * @example
+   * ```ts
+   * import { RestateStoreClient } from "@warden/core/restate";
+   *
+   * const client = new RestateStoreClient<string, number>("http://127.0.0.1:8080", { service: "c", shards: 4 });
+   * console.log(client.shardOf("hits")); // 0 to 3, the same every time
+   * ```
+   */
+  shardOf(key: K): number {
+    return shardOf(key, this.#shared.objects.length);
+  }
+
+  #call(object: string, handler: string, input: unknown): Promise<unknown> {
+    return call(
+      this.#shared.target,
+      this.#shared.service,
+      object,
+      handler,
+      input,
+      this.#defaults as CallOptions,
+    );
+  }
+
+  #send(key: K, handler: string, input: unknown): Promise<unknown> {
+    let object: string;
+    try {
+      if (JSON.stringify(key) === undefined) {
+        throw new TypeError(
+          `Cannot ${handler}: the key must survive JSON, received ${
+            describe(key)
+          }`,
+        );
+      }
+      const objects = this.#shared.objects;
+      object =
+        objects[objects.length === 1 ? 0 : shardOf(key, objects.length)]!;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#call(object, handler, input);
+  }
+}
+
+/**
+ * A {@linkcode RestateStoreClient} typed from the object definition:
+ * `storeClient<typeof Counters>(ingress, { service: "counters" })` (import
+ * the definition's type only: the client needs no SDK).
+ *
+ * @typeParam D The definition {@linkcode restateStore} made.
+ * @param ingress The Restate ingress URL.
+ * @param options The object's name, the store's name and shards.
+ * @returns The client.
+ *
+ * @example
+ * ```ts
+ * import { storeClient, type RestateStoreDefinition } from "@warden/core/restate";
+ *
+ * type Counters = RestateStoreDefinition<string, number, { add: (c: number | undefined, by: number) => number }>;
+ * const counters = storeClient<Counters>("http://127.0.0.1:8080", { service: "counters", shards: 4 });
+ * // counters.update("hits", "add", 1) is typed: "add" takes a number.
+ * console.log(counters.shards); // 4
+ * ```
+ */
+export function storeClient<
+  // deno-lint-ignore no-explicit-any
+  D extends RestateStoreDefinition<any, any, any>,
+>(
+  ingress: string,
+  options: RestateStoreClientOptions,
+): RestateStoreClient<KeyOf<D>, ValueOf<D>, UpdatersOf<D>> {
+  return new RestateStoreClient(ingress, options);
+}
+
+/** The key type of a {@linkcode restateStore} definition. */
+export type KeyOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { key: infer K } ? K : never;
+/** The value type of a {@linkcode restateStore} definition. */
+export type ValueOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { value: infer V } ? V : never;
+/** The updaters of a {@linkcode restateStore} definition. */
+export type UpdatersOf<D> =
+  NonNullable<D extends { "~types"?: infer T } ? T : never> extends
+    { updaters: infer U } ? U : never;
