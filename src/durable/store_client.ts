@@ -2,6 +2,7 @@ import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
 import { Pipe } from "./pipe.ts";
+import { shardedEntries } from "../remote/sharded_entries.ts";
 import { shardName, shardOf } from "../remote/shard.ts";
 import { type WatchOptions, watchStub } from "./watch.ts";
 import type { DurableStoreClass } from "./store_object.ts";
@@ -275,25 +276,10 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   entries(): ReadableStream<[K, V]> {
-    let next = 0;
-    return new ReadableStream<[K, V]>({
-      pull: async (controller) => {
-        while (next < this.#pipes.length) {
-          const part = await this.#pipes[next++]!.send(
-            "entries",
-            [],
-            this.#defaults,
-          ) as [
-            K,
-            V,
-          ][];
-          if (part.length === 0) continue;
-          for (const entry of part) controller.enqueue(entry);
-          return;
-        }
-        controller.close();
-      },
-    }, { highWaterMark: 0 });
+    return shardedEntries<K, V>(
+      this.#pipes.length,
+      (shard) => this.#pipes[shard]!.send("entries", [], this.#defaults),
+    );
   }
 
   /**

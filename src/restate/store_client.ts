@@ -1,6 +1,7 @@
 import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
+import { shardedEntries } from "../remote/sharded_entries.ts";
 import { shardOf } from "../remote/shard.ts";
 import { functionUpdaterError, type UpdaterArgs } from "../remote/updater.ts";
 import { call, type CallOptions, type IngressTarget } from "./ingress.ts";
@@ -342,22 +343,11 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   entries(): ReadableStream<[K, V]> {
-    let next = 0;
     const objects = this.#shared.objects;
-    return new ReadableStream<[K, V]>({
-      pull: async (controller) => {
-        while (next < objects.length) {
-          const part = await this.#call(objects[next++]!, "entries", {}) as [
-            K,
-            V,
-          ][];
-          if (part.length === 0) continue;
-          for (const entry of part) controller.enqueue(entry);
-          return;
-        }
-        controller.close();
-      },
-    }, { highWaterMark: 0 });
+    return shardedEntries<K, V>(
+      objects.length,
+      (shard) => this.#call(objects[shard]!, "entries", {}),
+    );
   }
 
   /**
