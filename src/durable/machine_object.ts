@@ -4,7 +4,7 @@ import type { MachineConfig, MachineSnapshot } from "../machine/types.ts";
 import { Owner } from "../owner.ts";
 import type { Persistence } from "../core/persistence.ts";
 import { snapshotPersistence } from "./storage_persistence.ts";
-import type { DurableObjectLike } from "./store_object.ts";
+import type { DurableObjectLike } from "./store_types.ts";
 import type { DurableObjectStateLike, DurableStorage } from "./types.ts";
 import { AlarmClock, type StoredDeadline } from "./alarm_clock.ts";
 import { type Asker, serve } from "./serve.ts";

@@ -80,15 +80,15 @@ export {
   type UpdatersOf,
   type ValueOf,
 } from "./store_client.ts";
-export {
-  type DurableObjectLike,
-  durableStore,
-  type DurableStoreClass,
-  type DurableStoreFactory,
-  type DurableStoreOptions,
-  type Updater,
-  type UpdaterContext,
-} from "./store_object.ts";
+export { durableStore } from "./store_object.ts";
+export type {
+  DurableObjectLike,
+  DurableStoreClass,
+  DurableStoreFactory,
+  DurableStoreOptions,
+  Updater,
+  UpdaterContext,
+} from "./store_types.ts";
 export { type WatchOptions, watchUrl } from "./watch.ts";
 export { WatchGapError } from "./watch_gap_error.ts";
 export { watchRoute, type WatchRouteOptions } from "./watch_route.ts";

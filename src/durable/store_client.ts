@@ -5,7 +5,7 @@ import { Pipe } from "./pipe.ts";
 import { shardedEntries } from "../remote/sharded_entries.ts";
 import { shardName, shardOf } from "../remote/shard.ts";
 import { type WatchOptions, watchStub } from "./watch.ts";
-import type { DurableStoreClass } from "./store_object.ts";
+import type { DurableStoreClass } from "./store_types.ts";
 import type { DurableNamespace } from "./types.ts";
 
 /**

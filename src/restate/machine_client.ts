@@ -6,7 +6,7 @@ import {
   mergeRestateOptions,
   type RestateCommandOptions,
   targetOf,
-} from "./store_client.ts";
+} from "./command_options.ts";
 
 /**
  * Options of {@linkcode machineClient} and of the `RestateMachineClient`

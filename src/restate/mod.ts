@@ -61,9 +61,9 @@ export {
 } from "./machine_object.ts";
 export type { Updater, UpdaterArgs } from "../remote/updater.ts";
 export { shardOf } from "../remote/shard.ts";
+export type { RestateCommandOptions } from "./command_options.ts";
 export {
   type KeyOf,
-  type RestateCommandOptions,
   RestateStoreClient,
   type RestateStoreClientOptions,
   storeClient,
