@@ -1,3 +1,4 @@
+import { Share } from "../core/share.ts";
 import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
@@ -61,7 +62,6 @@ export interface MachineClientOptions {
  * ```
  */
 export class MachineClient<S extends string, E extends string, Ctx> {
-  static #adopt: { pipe: Pipe; defaults: CommandOptions } | undefined;
   readonly #pipe: Pipe;
   readonly #defaults: CommandOptions | undefined;
 
@@ -72,9 +72,9 @@ export class MachineClient<S extends string, E extends string, Ctx> {
    * @param options Which machine.
    */
   constructor(namespace: DurableNamespace, options: MachineClientOptions) {
-    const adopt = MachineClient.#adopt;
+    // From `with()`: a second handle with other defaults (see Share).
+    const adopt = Share.partsOf<MachineClientParts>(namespace);
     if (adopt !== undefined) {
-      MachineClient.#adopt = undefined;
       this.#pipe = adopt.pipe;
       this.#defaults = adopt.defaults;
       return;
@@ -163,19 +163,32 @@ export class MachineClient<S extends string, E extends string, Ctx> {
    * ```
    */
   with(options: CommandOptions): MachineClient<S, E, Ctx> {
-    MachineClient.#adopt = {
+    return sharedMachineClient<S, E, Ctx>({
       pipe: this.#pipe,
       defaults: mergeCommandOptions(
         this.#defaults,
         options,
         "MachineClient.with()",
       ),
-    };
-    return new MachineClient<S, E, Ctx>(
-      undefined as unknown as DurableNamespace,
-      undefined as unknown as MachineClientOptions,
-    );
+    });
   }
+}
+
+/** What a `with()` copy shares with the client it was made from. */
+type MachineClientParts = { pipe: Pipe; defaults: CommandOptions };
+
+/**
+ * The copy `with()` returns, made outside the class on purpose: a class
+ * body that names its own class is renamed by esbuild (`var MachineClient = class
+ * _MachineClient`), and messages would then say "_MachineClient".
+ */
+function sharedMachineClient<S extends string, E extends string, Ctx>(
+  parts: MachineClientParts,
+): MachineClient<S, E, Ctx> {
+  return new MachineClient<S, E, Ctx>(
+    new Share(parts) as never,
+    undefined as never,
+  );
 }
 
 /**

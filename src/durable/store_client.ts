@@ -1,3 +1,4 @@
+import { Share } from "../core/share.ts";
 import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
@@ -92,7 +93,6 @@ import type { UpdaterArgs } from "../remote/updater.ts";
  * ```
  */
 export class StoreClient<K, V, U = Record<never, never>> {
-  static #adopt: { pipes: Pipe[]; defaults: CommandOptions } | undefined;
   readonly #pipes: Pipe[];
   readonly #defaults: CommandOptions | undefined;
 
@@ -103,9 +103,9 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * @param options The store's name and shard count.
    */
   constructor(namespace: DurableNamespace, options: StoreClientOptions) {
-    const adopt = StoreClient.#adopt;
+    // From `with()`: a second handle with other defaults (see Share).
+    const adopt = Share.partsOf<StoreClientParts>(namespace);
     if (adopt !== undefined) {
-      StoreClient.#adopt = undefined;
       this.#pipes = adopt.pipes;
       this.#defaults = adopt.defaults;
       return;
@@ -294,18 +294,14 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   with(options: CommandOptions): StoreClient<K, V, U> {
-    StoreClient.#adopt = {
+    return sharedStoreClient<K, V, U>({
       pipes: this.#pipes,
       defaults: mergeCommandOptions(
         this.#defaults,
         options,
         "StoreClient.with()",
       ),
-    };
-    return new StoreClient<K, V, U>(
-      undefined as unknown as DurableNamespace,
-      undefined as unknown as StoreClientOptions,
-    );
+    });
   }
 
   /**
@@ -372,6 +368,23 @@ export class StoreClient<K, V, U = Record<never, never>> {
     }
     return this.#pipes[shard]!.send(op, args, this.#defaults);
   }
+}
+
+/** What a `with()` copy shares with the client it was made from. */
+type StoreClientParts = { pipes: Pipe[]; defaults: CommandOptions };
+
+/**
+ * The copy `with()` returns, made outside the class on purpose: a class
+ * body that names its own class is renamed by esbuild (`var StoreClient = class
+ * _StoreClient`), and messages would then say "_StoreClient".
+ */
+function sharedStoreClient<K, V, U>(
+  parts: StoreClientParts,
+): StoreClient<K, V, U> {
+  return new StoreClient<K, V, U>(
+    new Share(parts) as never,
+    undefined as never,
+  );
 }
 
 /**

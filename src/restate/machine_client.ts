@@ -1,3 +1,4 @@
+import { Share } from "../core/share.ts";
 import { describe } from "../core/describe.ts";
 import type { MachineSnapshot } from "../machine/types.ts";
 import { call, type CallOptions } from "./ingress.ts";
@@ -74,9 +75,6 @@ interface Shared {
  * ```
  */
 export class RestateMachineClient<S extends string, E extends string, Ctx> {
-  static #adopt:
-    | { shared: Shared; defaults: RestateCommandOptions }
-    | undefined;
   readonly #shared: Shared;
   readonly #defaults: RestateCommandOptions;
 
@@ -87,9 +85,9 @@ export class RestateMachineClient<S extends string, E extends string, Ctx> {
    * @param options The object's name and which machine.
    */
   constructor(ingress: string, options: RestateMachineClientOptions) {
-    const adopt = RestateMachineClient.#adopt;
+    // From `with()`: a second handle with other defaults (see Share).
+    const adopt = Share.partsOf<RestateMachineClientParts>(ingress);
     if (adopt !== undefined) {
-      RestateMachineClient.#adopt = undefined;
       this.#shared = adopt.shared;
       this.#defaults = adopt.defaults;
       return;
@@ -177,18 +175,14 @@ export class RestateMachineClient<S extends string, E extends string, Ctx> {
    * ```
    */
   with(options: RestateCommandOptions): RestateMachineClient<S, E, Ctx> {
-    RestateMachineClient.#adopt = {
+    return sharedRestateMachineClient<S, E, Ctx>({
       shared: this.#shared,
       defaults: mergeRestateOptions(
         this.#defaults,
         options,
         "RestateMachineClient.with()",
       ),
-    };
-    return new RestateMachineClient<S, E, Ctx>(
-      undefined as unknown as string,
-      undefined as unknown as RestateMachineClientOptions,
-    );
+    });
   }
 
   #call(handler: string, input: unknown): Promise<unknown> {
@@ -201,6 +195,26 @@ export class RestateMachineClient<S extends string, E extends string, Ctx> {
       this.#defaults as CallOptions,
     );
   }
+}
+
+/** What a `with()` copy shares with the client it was made from. */
+type RestateMachineClientParts = {
+  shared: Shared;
+  defaults: RestateCommandOptions;
+};
+
+/**
+ * The copy `with()` returns, made outside the class on purpose: a class
+ * body that names its own class is renamed by esbuild (`var RestateMachineClient = class
+ * _RestateMachineClient`), and messages would then say "_RestateMachineClient".
+ */
+function sharedRestateMachineClient<S extends string, E extends string, Ctx>(
+  parts: RestateMachineClientParts,
+): RestateMachineClient<S, E, Ctx> {
+  return new RestateMachineClient<S, E, Ctx>(
+    new Share(parts) as never,
+    undefined as never,
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Share } from "../core/share.ts";
 import { describe } from "../core/describe.ts";
 import { shardedEntries } from "../remote/sharded_entries.ts";
 import { shardOf } from "../remote/shard.ts";
@@ -96,9 +97,6 @@ interface Shared {
  * ```
  */
 export class RestateStoreClient<K, V, U = Record<never, never>> {
-  static #adopt:
-    | { shared: Shared; defaults: RestateCommandOptions }
-    | undefined;
   readonly #shared: Shared;
   readonly #defaults: RestateCommandOptions;
 
@@ -109,9 +107,9 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
    * @param options The object's name, the store's name and shards.
    */
   constructor(ingress: string, options: RestateStoreClientOptions) {
-    const adopt = RestateStoreClient.#adopt;
+    // From `with()`: a second handle with other defaults (see Share).
+    const adopt = Share.partsOf<RestateStoreClientParts>(ingress);
     if (adopt !== undefined) {
-      RestateStoreClient.#adopt = undefined;
       this.#shared = adopt.shared;
       this.#defaults = adopt.defaults;
       return;
@@ -303,18 +301,14 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   with(options: RestateCommandOptions): RestateStoreClient<K, V, U> {
-    RestateStoreClient.#adopt = {
+    return sharedRestateStoreClient<K, V, U>({
       shared: this.#shared,
       defaults: mergeRestateOptions(
         this.#defaults,
         options,
         "RestateStoreClient.with()",
       ),
-    };
-    return new RestateStoreClient<K, V, U>(
-      undefined as unknown as string,
-      undefined as unknown as RestateStoreClientOptions,
-    );
+    });
   }
 
   /**
@@ -361,6 +355,26 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
     }
     return this.#call(object, handler, input);
   }
+}
+
+/** What a `with()` copy shares with the client it was made from. */
+type RestateStoreClientParts = {
+  shared: Shared;
+  defaults: RestateCommandOptions;
+};
+
+/**
+ * The copy `with()` returns, made outside the class on purpose: a class
+ * body that names its own class is renamed by esbuild (`var RestateStoreClient = class
+ * _RestateStoreClient`), and messages would then say "_RestateStoreClient".
+ */
+function sharedRestateStoreClient<K, V, U>(
+  parts: RestateStoreClientParts,
+): RestateStoreClient<K, V, U> {
+  return new RestateStoreClient<K, V, U>(
+    new Share(parts) as never,
+    undefined as never,
+  );
 }
 
 /**
