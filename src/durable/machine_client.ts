@@ -2,7 +2,8 @@ import { Share } from "../core/share.ts";
 import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
-import type { MachineSnapshot } from "../machine/types.ts";
+import type { MachineSnapshot, MachineTransition } from "../machine/types.ts";
+import { type WatchOptions, watchStub } from "./watch.ts";
 import type { DurableMachineClass } from "./machine_object.ts";
 import { Pipe } from "./pipe.ts";
 import type { DurableNamespace } from "./types.ts";
@@ -135,6 +136,46 @@ export class MachineClient<S extends string, E extends string, Ctx> {
     return this.#pipe.send("snapshot", [], this.#defaults) as Promise<
       MachineSnapshot<S, Ctx>
     >;
+  }
+
+  /**
+   * Every transition from now on, as `{ from, event, to }`, as
+   * `Machine.watch()` gives locally, carried over a hibernatable WebSocket
+   * to the object (which must be `durableMachine(config, { watchable: true })`).
+   * A transition is sent once its snapshot is saved. A reader more than
+   * `buffer` transitions behind gets an `OverflowError`; cancelling closes
+   * the socket; the object closing it ends the stream. A dropped socket
+   * reconnects and resumes: it continues if it missed nothing or exactly
+   * one transition (delivered then), otherwise the stream errors with
+   * `WatchGapError` (its `value` is the state now).
+   *
+   * @param options Buffer, retries, signal.
+   * @returns The stream of transitions.
+   *
+   * @example In a Worker (needs a Durable Object binding)
+   * ```ts ignore
+   * import { durableMachine, machineClient } from "@warden/core/durable";
+   *
+   * export const Conns = durableMachine(() => ({
+   *   initial: "idle",
+   *   states: { idle: { on: { send: "inflight" } }, inflight: { on: { done: "idle" } } },
+   * }), { watchable: true });
+   *
+   * // In a handler: env.CONNS is the Durable Object namespace bound to Conns.
+   * const conn = machineClient<typeof Conns>(env.CONNS, { name: "c1" });
+   * const transitions = conn.watch({ buffer: 64 });
+   * for await (const { from, event, to } of transitions) {
+   *   console.log(from, event, to); // "idle" "send" "inflight", ...
+   * }
+   * ```
+   */
+  watch(options: WatchOptions = {}): ReadableStream<MachineTransition<S, E>> {
+    const pipe = this.#pipe;
+    return watchStub<MachineTransition<S, E>>(
+      () => pipe.stub(),
+      undefined,
+      options,
+    );
   }
 
   /**

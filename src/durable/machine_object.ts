@@ -1,7 +1,12 @@
 import { describe } from "../core/describe.ts";
 import { Machine } from "../machine/machine.ts";
-import type { MachineConfig, MachineSnapshot } from "../machine/types.ts";
+import type {
+  MachineConfig,
+  MachineSnapshot,
+  MachineTransition,
+} from "../machine/types.ts";
 import { Owner } from "../owner.ts";
+import { LiveSource } from "../core/live_stream.ts";
 import type { Persistence } from "../core/persistence.ts";
 import { snapshotPersistence } from "./storage_persistence.ts";
 import type { DurableObjectLike } from "./store_types.ts";
@@ -9,6 +14,8 @@ import type { DurableObjectStateLike, DurableStorage } from "./types.ts";
 import { AlarmClock, type StoredDeadline } from "./alarm_clock.ts";
 import { type Asker, serve } from "./serve.ts";
 import { fromHost, HOST } from "./host_only.ts";
+import { accept, answer, closed, publish } from "./watch_hub.ts";
+import { firstFrame, parseSince } from "./watch_wire.ts";
 
 /**
  * Options of {@linkcode durableMachine}.
@@ -43,6 +50,15 @@ export interface DurableMachineOptions<S extends string, Ctx, Env> {
     state: DurableObjectStateLike,
     env: Env,
   ) => Persistence<MachineSnapshot<S, Ctx>>;
+  /**
+   * Whether clients may `watch()` the machine's transitions: the snapshot
+   * then also carries a transition count and the last transition (no extra
+   * storage row), so a client that reconnects knows what it missed.
+   * Watches use hibernatable WebSockets (`state.acceptWebSocket`).
+   *
+   * @default {false}
+   */
+  watchable?: boolean;
 }
 
 /**
@@ -82,10 +98,18 @@ export interface DurableMachineClass<
 interface Hosted<S extends string, E extends string, Ctx> {
   machine: Machine<S, E, Ctx>;
   clock: AlarmClock;
+  /** The machine's transitions not yet saved (watchable only). */
+  recorder: Recorder | undefined;
+  /** Resolves once the recorder is subscribed. */
+  ready: Promise<void>;
+  /** Transitions committed so far, and the last one (watchable only). */
+  v: number;
+  last: MachineTransition<S, E> | undefined;
+  readonly state: DurableObjectStateLike;
   saved: Saved<S, Ctx> | undefined;
   readonly build: (
     saved: Saved<S, Ctx> | undefined,
-  ) => { machine: Machine<S, E, Ctx>; clock: AlarmClock };
+  ) => Built<S, E, Ctx>;
   readonly persistence: Persistence<MachineSnapshot<S, Ctx>>;
   readonly storage: DurableStorage;
   /** The alarm as last set (`null`: none); `undefined` until first set. */
@@ -95,7 +119,18 @@ interface Hosted<S extends string, E extends string, Ctx> {
 /** What is stored: the snapshot and its state's pending timeouts. */
 type Saved<S extends string, Ctx> = MachineSnapshot<S, Ctx> & {
   timers?: StoredDeadline[];
+  v?: number;
+  last?: MachineTransition<string, string>;
 };
+
+interface Built<S extends string, E extends string, Ctx> {
+  machine: Machine<S, E, Ctx>;
+  clock: AlarmClock;
+  recorder: Recorder | undefined;
+  ready: Promise<void>;
+  v: number;
+  last: MachineTransition<S, E> | undefined;
+}
 
 /**
  * Makes a Durable Object class that hosts a `Machine` with its
@@ -159,6 +194,7 @@ export function durableMachine<
     );
   }
   const key = options.key ?? "machine";
+  const watchable = options.watchable === true;
   const persist = options.persistence ??
     ((state: DurableObjectStateLike) =>
       snapshotPersistence<MachineSnapshot<S, Ctx>>(state.storage, key));
@@ -175,7 +211,18 @@ export function durableMachine<
             : { ...base, initial: saved.state, context: saved.context },
           { clock },
         );
-        return { machine, clock };
+        const { recorder, ready } = watchable
+          ? record(machine as unknown as Machine<string, string, unknown>)
+          : { recorder: undefined, ready: Promise.resolve() };
+        const built: Built<S, E, Ctx> = {
+          machine,
+          clock,
+          recorder,
+          ready,
+          v: typeof saved?.v === "number" ? saved.v : 0,
+          last: saved?.last as MachineTransition<S, E> | undefined,
+        };
+        return built;
       };
       this.#owner = state.blockConcurrencyWhile(async () => {
         const saved: Saved<S, Ctx> | undefined = await persistence.load();
@@ -185,7 +232,9 @@ export function durableMachine<
           build,
           persistence,
           storage: state.storage,
+          state,
         };
+        await hosted.ready;
         const owner = new Owner(
           hosted as unknown as AnyHosted,
           handlers,
@@ -197,7 +246,27 @@ export function durableMachine<
       });
     }
     async fetch(request: Request): Promise<Response> {
-      return serve(await this.#owner, request);
+      const owner = await this.#owner;
+      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        const since = parseSince(new URL(request.url));
+        if (typeof since === "string") {
+          return new Response(`Cannot watch: ${since}`, { status: 400 });
+        }
+        if (!watchable) {
+          return new Response(
+            "Cannot watch: this machine is not watchable (durableMachine(config, { watchable: true }))",
+            { status: 404 },
+          );
+        }
+        return await owner.ask("watch", HOST, since) as Response;
+      }
+      return serve(owner, request);
+    }
+    webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+      answer(socket, message);
+    }
+    webSocketClose(socket: WebSocket): void {
+      closed(socket);
     }
     /** Fires the state timeouts that are due; called by the runtime. */
     async alarm(): Promise<void> {
@@ -225,6 +294,12 @@ async function save(hosted: AnyHosted): Promise<void> {
   const snapshot: Saved<string, unknown> = await hosted.machine.snapshot();
   const timers = hosted.clock.stored();
   if (timers.length > 0) snapshot.timers = timers;
+  const records = hosted.recorder?.records.splice(0) ?? [];
+  if (hosted.recorder !== undefined) {
+    snapshot.v = hosted.v + records.length;
+    const last = records.at(-1) ?? hosted.last;
+    if (last !== undefined) snapshot.last = last;
+  }
   const earliest = hosted.clock.earliest();
   try {
     const writes = [hosted.persistence.save(snapshot), alarm(hosted, earliest)];
@@ -234,10 +309,52 @@ async function save(hosted: AnyHosted): Promise<void> {
     const stale = hosted.machine;
     Object.assign(hosted, hosted.build(hosted.saved));
     hosted.armed = undefined;
+    await hosted.ready;
     await stale.abort(error);
     throw error;
   }
   hosted.saved = snapshot;
+  for (const record of records) {
+    hosted.last = record;
+    publish(hosted.state, MACHINE_TAG, ++hosted.v, record);
+  }
+}
+
+const MACHINE_TAG = "m";
+
+/**
+ * The machine's transitions as it commits them, collected in its turn: a
+ * watcher the machine pushes to directly, with no stream between (a
+ * stream's `read()` of a queued value settles later on workerd than on
+ * Node, so reading one at save time could miss what was just committed).
+ */
+class Recorder extends LiveSource<MachineTransition<string, string>> {
+  readonly records: MachineTransition<string, string>[] = [];
+  constructor() {
+    super(1);
+  }
+  override push(value: MachineTransition<string, string>): void {
+    this.records.push(value);
+  }
+  override close(): void {}
+  override error(): void {}
+}
+
+/** Subscribes a recorder to `machine`; resolves once it is subscribed. */
+function record(
+  machine: Machine<string, string, unknown>,
+): { recorder: Recorder; ready: Promise<void> } {
+  const recorder = new Recorder();
+  const ready = new Promise<void>((resolve, reject) => {
+    const writer = machine.writable.getWriter();
+    writer.write({
+      op: "watch",
+      args: [recorder],
+      reply: { resolve: () => resolve(), reject },
+    }).catch(reject);
+    writer.releaseLock();
+  });
+  return { recorder, ready };
 }
 
 async function alarm(
@@ -291,6 +408,20 @@ const handlers = {
   },
   state(hosted: AnyHosted): Promise<string> {
     return hosted.machine.state();
+  },
+  /** A watch starts or resumes: its first frame in the machine's turn. */
+  async watch(
+    hosted: AnyHosted,
+    key: unknown,
+    since: number | undefined,
+  ): Promise<Response> {
+    fromHost("watch", key);
+    const state = await hosted.machine.state();
+    return accept(
+      hosted.state,
+      MACHINE_TAG,
+      firstFrame(since, hosted.v, state, hosted.last),
+    );
   },
   snapshot(hosted: AnyHosted): Promise<MachineSnapshot<string, unknown>> {
     return hosted.machine.snapshot();

@@ -184,3 +184,56 @@ test("durableMachine: the alarm and restore commands cannot be sent from a reque
     assert.match(body.results[0].error.message, /the host's own command/);
   }
 });
+
+test("durableMachine: an alarm never runs between a send and its save", async () => {
+  const { s, data, ring } = storage();
+  // The send's save is held until released; every save's state is logged
+  // as it starts and as it completes.
+  const events: string[] = [];
+  let release!: () => void;
+  let saving!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const started = new Promise<void>((resolve) => (saving = resolve));
+  let first = true;
+  const put = s.put;
+  s.put = async (key, value) => {
+    const state = (value as { state: string }).state;
+    events.push(`save ${state}`);
+    if (first) {
+      first = false;
+      saving();
+      await held;
+    }
+    await put(key, value);
+    events.push(`saved ${state}`);
+  };
+  const { object, lamp } = host(s);
+  const now = Date.now;
+  try {
+    const sent = lamp.send("on");
+    await started;
+    // The deadline has passed and the runtime delivers the alarm while the
+    // send's save is still in flight.
+    Date.now = () => now() + 2 * MS;
+    const rang = ring(object);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      events,
+      ["save lit"],
+      "the alarm ran before the send's save completed",
+    );
+    release();
+    assert.equal(await sent, "lit");
+    await rang;
+    assert.deepEqual(events, [
+      "save lit",
+      "saved lit",
+      "save expired",
+      "saved expired",
+    ]);
+    assert.equal((data.get("machine") as { state: string }).state, "expired");
+  } finally {
+    Date.now = now;
+    release();
+  }
+});

@@ -10,6 +10,7 @@ import {
   storeClient,
   watchRoute,
 } from "../../src/durable/mod.ts";
+import { OverflowError } from "../../mod.ts";
 import { LIT_MS } from "./_lamp.ts";
 import page from "../../examples/durable/live.html";
 
@@ -102,7 +103,7 @@ export const Connections = durableMachine((env: Env) => ({
 }));
 
 // A machine with a durable state timeout: lit -> expired after LIT_MS.
-export const Lamps = durableMachine(() => ({
+const LampsBase = durableMachine(() => ({
   initial: "off",
   context: { entries: 0, exits: 0, lit: false, litAt: 0, litFor: -1 },
   states: {
@@ -124,7 +125,30 @@ export const Lamps = durableMachine(() => ({
     },
     expired: { on: { on: "lit" } },
   },
-}));
+}), { watchable: true });
+
+// Watchable, with test-only doors: how many watch sockets the object holds,
+// and closing them as the object ending a watch (code 1000).
+export class Lamps extends LampsBase {
+  readonly #state: DurableObjectStateLike;
+  constructor(state: DurableObjectStateLike, env: unknown) {
+    super(state, env);
+    this.#state = state;
+  }
+  override fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const sockets = () => this.#state.getWebSockets?.() ?? [];
+    if (url.pathname === "/sockets") {
+      return Promise.resolve(Response.json(sockets().length));
+    }
+    if (url.pathname === "/close") {
+      const code = Number(url.searchParams.get("code") || "1000");
+      for (const socket of sockets()) socket.close(code, "test closes it");
+      return Promise.resolve(Response.json(null));
+    }
+    return super.fetch(request);
+  }
+}
 
 // A watchable store, with test-only doors: how many sockets it holds, and
 // closing them as the object ending a watch (1000) or dropping it (1012),
@@ -328,6 +352,109 @@ export default {
         return env.NAIVE.get(env.NAIVE.idFromName("naive") as never).fetch(
           new Request(`http://naive/?n=${q("n")}`),
         );
+      case "/lamp/watch-in-worker":
+      case "/lamp/watch-overflow":
+      case "/lamp/watch-closed":
+      case "/lamp/watch-dropped": {
+        const name = q("name") || "lamp";
+        const lamp = machineClient<typeof Lamps>(env.LAMPS, { name });
+        const door = (path: string) =>
+          env.LAMPS.get(env.LAMPS.idFromName(name) as never).fetch(
+            new Request(`https://do${path}`),
+          ).then((r) => r.json() as Promise<number>);
+        // Bounded wait for the object to hold `n` watch sockets.
+        const sockets = async (n: number, what: string) => {
+          for (let i = 0; i < 200; i++) {
+            if (await door("/sockets") === n) return;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          throw new Error(
+            `${what}: the object holds ${await door(
+              "/sockets",
+            )} sockets, expected ${n}`,
+          );
+        };
+        const take = async (
+          reader: ReadableStreamDefaultReader<unknown>,
+          n: number,
+        ) => {
+          const seen: unknown[] = [];
+          while (seen.length < n) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            seen.push(value);
+          }
+          return seen;
+        };
+        if (url.pathname === "/lamp/watch-overflow") {
+          // A slow watcher (buffer 1) reads nothing while six transitions
+          // arrive; a fast one reads them all.
+          return reply(async () => {
+            const slow = lamp.watch({ buffer: 1 }).getReader();
+            const fast = lamp.watch().getReader();
+            await sockets(2, "the watches never connected");
+            for (const event of ["on", "off", "on", "off", "on", "off"]) {
+              await lamp.send(event as "on");
+            }
+            const fastSeen = await take(fast, 6);
+            await new Promise((r) => setTimeout(r, 100));
+            const error = await slow.read().then(
+              (r) => ({ name: "no error", read: r.value }),
+              (e: Error & { limit?: number }) => ({
+                name: e.name,
+                isOverflow: e instanceof OverflowError,
+                limit: e.limit,
+              }),
+            );
+            await fast.cancel();
+            await sockets(0, "an overflowed watch did not close its socket");
+            return { fast: fastSeen.length, error };
+          });
+        }
+        if (url.pathname === "/lamp/watch-dropped") {
+          // The socket drops (1012) after the first transition; the second
+          // is sent while the watch reconnects (before or after it is back).
+          return reply(async () => {
+            const reader = lamp.watch().getReader();
+            await sockets(1, "the watch never connected");
+            await lamp.send("on");
+            const first = await take(reader, 1);
+            await door("/close?code=1012");
+            await lamp.send("off");
+            const second = await take(reader, 1);
+            await reader.cancel();
+            return [...first, ...second];
+          });
+        }
+        if (url.pathname === "/lamp/watch-closed") {
+          return reply(async () => {
+            const reader = lamp.watch().getReader();
+            await sockets(1, "the watch never connected");
+            await lamp.send("on");
+            const first = await take(reader, 1);
+            await door("/close");
+            return { first, after: await reader.read() };
+          });
+        }
+        // Several watchers, then on, off, on; the fourth transition is
+        // the alarm's timeout. Cancelling closes every socket.
+        return reply(async () => {
+          const readers = Array.from(
+            { length: Number(q("watchers") || "1") },
+            () => lamp.watch().getReader(),
+          );
+          await sockets(readers.length, "the watches never connected");
+          await lamp.send("on");
+          await lamp.send("off");
+          await lamp.send("on");
+          const seen = await Promise.all(
+            readers.map((r) => take(r, Number(q("n") || "4"))),
+          );
+          await Promise.all(readers.map((r) => r.cancel()));
+          await sockets(0, "cancelling the watches did not close the sockets");
+          return seen;
+        });
+      }
       case "/lamp/send":
       case "/lamp/snapshot": {
         const lamp = machineClient<typeof Lamps>(env.LAMPS, {
