@@ -221,8 +221,8 @@ export class Owner<S, H extends Handlers<S>> extends Lifecycle {
 }
 
 /**
- * The copy `with()` returns, made outside the class on purpose: a class
- * body that names its own class is renamed by esbuild (`var Owner = class
+ * The copy `with()` returns, made outside the class on purpose: a class body
+ * that names its own class is renamed by esbuild (`var Owner = class
  * _Owner`), and `Owner()` without `new` would then say "_Owner".
  */
 function sharedOwner<S, H extends Handlers<S>>(

@@ -329,8 +329,8 @@ export class Store<K, V> extends Lifecycle {
 }
 
 /**
- * The copy `with()` returns, made outside the class on purpose: a class
- * body that names its own class is renamed by esbuild (`var Store = class
+ * The copy `with()` returns, made outside the class on purpose: a class body
+ * that names its own class is renamed by esbuild (`var Store = class
  * _Store`), and `Store()` without `new` would then say "_Store".
  */
 function sharedStore<K, V>(parts: StoreParts<K, V>): Store<K, V> {

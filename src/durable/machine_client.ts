@@ -219,8 +219,8 @@ export class MachineClient<S extends string, E extends string, Ctx> {
 type MachineClientParts = { pipe: Pipe; defaults: CommandOptions };
 
 /**
- * The copy `with()` returns, made outside the class on purpose: a class
- * body that names its own class is renamed by esbuild (`var MachineClient = class
+ * The copy `with()` returns, made outside the class on purpose: a class body
+ * that names its own class is renamed by esbuild (`var MachineClient = class
  * _MachineClient`), and messages would then say "_MachineClient".
  */
 function sharedMachineClient<S extends string, E extends string, Ctx>(

@@ -95,7 +95,8 @@ export interface DurableMachineClass<
   readonly "~types"?: { state: S; event: E; context: Ctx };
 }
 
-interface Hosted<S extends string, E extends string, Ctx> {
+/** What `build` makes from a saved snapshot (or none): a running machine. */
+interface Built<S extends string, E extends string, Ctx> {
   machine: Machine<S, E, Ctx>;
   clock: AlarmClock;
   /** The machine's transitions not yet saved (watchable only). */
@@ -105,6 +106,10 @@ interface Hosted<S extends string, E extends string, Ctx> {
   /** Transitions committed so far, and the last one (watchable only). */
   v: number;
   last: MachineTransition<S, E> | undefined;
+}
+
+interface Hosted<S extends string, E extends string, Ctx>
+  extends Built<S, E, Ctx> {
   readonly state: DurableObjectStateLike;
   saved: Saved<S, Ctx> | undefined;
   readonly build: (
@@ -122,15 +127,6 @@ type Saved<S extends string, Ctx> = MachineSnapshot<S, Ctx> & {
   v?: number;
   last?: MachineTransition<string, string>;
 };
-
-interface Built<S extends string, E extends string, Ctx> {
-  machine: Machine<S, E, Ctx>;
-  clock: AlarmClock;
-  recorder: Recorder | undefined;
-  ready: Promise<void>;
-  v: number;
-  last: MachineTransition<S, E> | undefined;
-}
 
 /**
  * Makes a Durable Object class that hosts a `Machine` with its

@@ -374,8 +374,8 @@ export class StoreClient<K, V, U = Record<never, never>> {
 type StoreClientParts = { pipes: Pipe[]; defaults: CommandOptions };
 
 /**
- * The copy `with()` returns, made outside the class on purpose: a class
- * body that names its own class is renamed by esbuild (`var StoreClient = class
+ * The copy `with()` returns, made outside the class on purpose: a class body
+ * that names its own class is renamed by esbuild (`var StoreClient = class
  * _StoreClient`), and messages would then say "_StoreClient".
  */
 function sharedStoreClient<K, V, U>(

@@ -295,8 +295,8 @@ export class Machine<
 }
 
 /**
- * The copy `with()` returns, made outside the class on purpose: a class
- * body that names its own class is renamed by esbuild (`var Machine = class
+ * The copy `with()` returns, made outside the class on purpose: a class body
+ * that names its own class is renamed by esbuild (`var Machine = class
  * _Machine`), and `Machine()` without `new` would then say "_Machine".
  */
 function sharedMachine<S extends string, E extends string, Ctx>(

@@ -204,9 +204,10 @@ type RestateMachineClientParts = {
 };
 
 /**
- * The copy `with()` returns, made outside the class on purpose: a class
- * body that names its own class is renamed by esbuild (`var RestateMachineClient = class
- * _RestateMachineClient`), and messages would then say "_RestateMachineClient".
+ * The copy `with()` returns, made outside the class on purpose: a class body
+ * that names its own class is renamed by esbuild (`var RestateMachineClient
+ * = class _RestateMachineClient`), and messages would then say
+ * "_RestateMachineClient".
  */
 function sharedRestateMachineClient<S extends string, E extends string, Ctx>(
   parts: RestateMachineClientParts,

@@ -364,9 +364,10 @@ type RestateStoreClientParts = {
 };
 
 /**
- * The copy `with()` returns, made outside the class on purpose: a class
- * body that names its own class is renamed by esbuild (`var RestateStoreClient = class
- * _RestateStoreClient`), and messages would then say "_RestateStoreClient".
+ * The copy `with()` returns, made outside the class on purpose: a class body
+ * that names its own class is renamed by esbuild (`var RestateStoreClient =
+ * class _RestateStoreClient`), and messages would then say
+ * "_RestateStoreClient".
  */
 function sharedRestateStoreClient<K, V, U>(
   parts: RestateStoreClientParts,
