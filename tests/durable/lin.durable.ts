@@ -13,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { start, workerdChildren } from "./_miniflare.ts";
-import { assertLinearizable } from "../lin/checker.ts";
+import { assertLinearizable, check } from "../lin/checker.ts";
 import { History, type Outcome } from "../lin/history.ts";
 import {
   type MachineInput,
@@ -218,6 +218,69 @@ test(
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "durable host: the same check rejects a naive Durable Object's read-await-write increment and accepts the hosted store's",
+  { timeout: 120_000 },
+  async () => {
+    const worker = await start();
+    try {
+      const model = storeModel<string, number>({
+        updaters: { add, slowAdd: add },
+      });
+      const input = {
+        op: "update",
+        key: "count",
+        updater: "add",
+        args: [1],
+      } as const;
+      // The naive object reads, awaits a gate that opens once all three
+      // wait, then writes: each of the three increments reads 0.
+      const naive = new History<
+        StoreInput<string, number>,
+        StoreOutput<number>
+      >();
+      const counts = await Promise.all(
+        [0, 1, 2].map((c) =>
+          naive.record(c, input, async () => {
+            const response = await worker.mf.dispatchFetch(
+              "http://localhost/naive?n=3",
+            );
+            return await response.json() as number;
+          })
+        ),
+      );
+      assert.deepEqual(counts, [1, 1, 1]);
+      const result = check(model, naive.operations);
+      assert.equal(result.ok, false);
+      assert.equal(result.window?.operations.length, 3);
+      assert.match(result.window!.text, /update\("count", "add", 1\) -> 1/);
+      // The hosted store's slowAdd awaits I/O between its read and its
+      // write too, but its owner runs one command at a time.
+      const hosted = new History<
+        StoreInput<string, number>,
+        StoreOutput<number>
+      >();
+      await Promise.all(
+        [0, 1, 2].map((c) =>
+          hosted.record(c, { ...input, updater: "slowAdd" }, async () => {
+            const reply = await worker.get(
+              "/update?name=lin-slow&key=count&updater=slowAdd&by=1",
+            );
+            return reply.value as number;
+          })
+        ),
+      );
+      assert.equal(check(model, hosted.operations).ok, true);
+      assert.deepEqual(
+        hosted.operations.map((o) => o.output).sort(),
+        [1, 2, 3],
+      );
+    } finally {
+      await worker.mf.dispose();
     }
   },
 );

@@ -47,7 +47,7 @@ export type StoreInput<K, V> =
   | { op: "set"; key: K; value: V }
   | { op: "delete"; key: K }
   | { op: "has"; key: K }
-  | { op: "update"; key: K; updater: string; args: unknown[] }
+  | { op: "update"; key: K; updater: string; args: readonly unknown[] }
   | { op: "size" }
   | { op: "clear" };
 
