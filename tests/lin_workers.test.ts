@@ -104,7 +104,10 @@ async function spawn(): Promise<Spawned> {
 
 test(
   `serve()/connect(): ${WORKERS} worker threads × ${CLIENTS} clients on a served Store and Machine, half terminated mid-load, give a linearizable history`,
-  { timeout: 60_000 },
+  // A safety net, not a timing assertion: under `deno test` the first
+  // worker's start type-checks its modules, which can take half a minute
+  // on a busy machine (the load and the check take about a second).
+  { timeout: 180_000 },
   async (t) => {
     const store = new Store<string, number>();
     const machine = new Machine(linMachine);
@@ -199,7 +202,10 @@ test(
       t.diagnostic(
         `seed ${seed}: ${storeOps.length} store and ${machineOps.length} machine operations, ${pending} without a response`,
       );
-      assert.ok(storeOps.length > (WORKERS / 2) * CLIENTS * OPS * 0.8);
+      // The workers kept to the end answered every call.
+      assert.ok(
+        storeOps.length + machineOps.length >= (WORKERS / 2) * CLIENTS * OPS,
+      );
       const began = performance.now();
       const checked = assertLinearizable(storeModel(), storeOps);
       assert.equal(checked.parts, KEYS);

@@ -51,8 +51,9 @@ import { canonical, type Model } from "./models.ts";
 
 /** The shortest prefix of a part's events that is not linearizable. */
 export interface FailingWindow<I, O> {
-  /** Events (calls and returns) in the window, and in the whole part. */
+  /** Events (calls and returns) in the window. */
   events: number;
+  /** Events in the whole part. */
   of: number;
   /** The operation whose call or return is the window's last event. */
   last: Operation<I, O>;
