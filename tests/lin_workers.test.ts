@@ -113,20 +113,16 @@ test(
     const machine = new Machine(linMachine);
     const clockBuffer = new SharedArrayBuffer(4);
     const clock = sharedClock(clockBuffer);
-    // One worker first: Deno type-checks a worker's modules when it
-    // starts (under `deno test`), and the others then reuse that check.
-    const first = await spawn();
-    await first.next("ready");
-    const workers = [
-      first,
-      ...await Promise.all(
-        Array.from({ length: WORKERS - 1 }, async () => {
-          const w = await spawn();
-          await w.next("ready");
-          return w;
-        }),
-      ),
-    ];
+    // Every worker has loaded before the load starts: under `deno test` a
+    // worker's start includes type-checking its modules ("Check
+    // tests/lin/worker.ts", tens of seconds on a busy machine).
+    const workers = await Promise.all(
+      Array.from({ length: WORKERS }, async () => {
+        const w = await spawn();
+        await w.next("ready");
+        return w;
+      }),
+    );
     const servings = workers.flatMap((w) => [
       serve(store, w.endpoint, { name: "lin-store" }),
       serve(machine, w.endpoint, { name: "lin-machine" }),
