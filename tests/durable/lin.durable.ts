@@ -1,6 +1,7 @@
 // Linearizability of the Durable Objects host under kill -9: concurrent
 // clients call a hosted Store (4 shards: get, set, delete, has, the "add"
-// updater) and a hosted Machine (send, state) through the test Worker
+// updater), a one-shard Store (get, set, delete, size, clear) and a hosted
+// Machine (send, state) through the test Worker
 // (tests/durable/worker.ts) on workerd, which is killed with SIGKILL by its
 // pid after a seeded random number of replies, then started again on the
 // same storage folder, several times. Every call is recorded (one clock, in
@@ -57,12 +58,16 @@ const add = (current: number | undefined, by: number): number =>
   (current ?? 0) + by;
 
 test(
-  `durable host: ${CRASHES} kill -9 of workerd under ${CLIENTS} concurrent clients leave a linearizable history of a Store and a Machine`,
+  `durable host: ${CRASHES} kill -9 of workerd under ${CLIENTS} concurrent clients leave a linearizable history of two Stores and a Machine`,
   { timeout: 120_000 },
   async (t) => {
     const rand = random(seed);
     const dir = await mkdtemp(join(tmpdir(), "warden-lin-"));
     const stores = new History<
+      StoreInput<string, number>,
+      StoreOutput<number>
+    >();
+    const wholes = new History<
       StoreInput<string, number>,
       StoreOutput<number>
     >();
@@ -96,6 +101,11 @@ test(
               () => get(`/machine/state?name=lin`) as Promise<string>,
               { outcome: transition },
             );
+            await wholes.record(
+              -1,
+              { op: "size" },
+              () => get(`/size?name=lin-whole`) as Promise<number>,
+            );
             break;
           }
           const pids = workerdChildren();
@@ -110,13 +120,55 @@ test(
               killed = true;
             }
           };
+          /** A call on the one-shard store: size() and clear() are one command. */
+          const whole = (c: number) => {
+            const r = rand();
+            const key = `k${Math.floor(rand() * 3)}`;
+            const q = `name=lin-whole&key=${key}`;
+            if (r < 0.3) {
+              return wholes.record(
+                c,
+                { op: "size" },
+                () => get(`/size?name=lin-whole`) as Promise<number>,
+              );
+            }
+            if (r < 0.4) {
+              return wholes.record(
+                c,
+                { op: "clear" },
+                () => get(`/clear?name=lin-whole`) as Promise<undefined>,
+              );
+            }
+            if (r < 0.75) {
+              const v = ++value;
+              return wholes.record(
+                c,
+                { op: "set", key, value: v },
+                () => get(`/set?${q}&value=${v}`) as Promise<undefined>,
+              );
+            }
+            if (r < 0.85) {
+              return wholes.record(
+                c,
+                { op: "delete", key },
+                () => get(`/delete?${q}`) as Promise<boolean>,
+              );
+            }
+            return wholes.record(
+              c,
+              { op: "get", key },
+              () => get(`/get?${q}`) as Promise<number | undefined>,
+            );
+          };
           const client = async (c: number) => {
             while (!killed) {
               const r = rand();
               const key = `k${Math.floor(rand() * KEYS)}`;
               const q = `name=lin&shards=4&key=${key}`;
               try {
-                if (r < 0.25) {
+                if (r < 0.2) {
+                  await whole(c);
+                } else if (r < 0.25) {
                   await stores.record(
                     c,
                     { op: "get", key },
@@ -185,12 +237,13 @@ test(
         }
       }
       const storeOps = stores.operations;
+      const wholeOps = wholes.operations;
       const machineOps = machines.operations;
-      const unknown = [...storeOps, ...machineOps].filter((o) =>
+      const unknown = [...storeOps, ...wholeOps, ...machineOps].filter((o) =>
         o.response === Infinity
       ).length;
       t.diagnostic(
-        `seed ${seed}: ${storeOps.length} store and ${machineOps.length} machine operations over ${CRASHES} crashes, ${unknown} without a response`,
+        `seed ${seed}: ${storeOps.length} store, ${wholeOps.length} one-shard store and ${machineOps.length} machine operations over ${CRASHES} crashes, ${unknown} without a response`,
       );
       assert.ok(storeOps.length - unknown > CRASHES * 10, "the load ran");
       const checked = assertLinearizable(
@@ -208,6 +261,12 @@ test(
         }),
         machineOps,
       );
+      // size() and clear() read or change every key: one part.
+      const wholeChecked = assertLinearizable(
+        storeModel<string, number>(),
+        wholeOps,
+      );
+      assert.equal(wholeChecked.parts, 1);
       t.diagnostic(`checked in ${checked.parts} parts`);
     } catch (error) {
       throw new Error(
