@@ -1,5 +1,5 @@
 import type { Clock } from "./clock.ts";
-import type { InspectEvent, Inspector } from "./inspect.ts";
+import type { Inspector } from "./inspect.ts";
 
 /**
  * Options every owner takes: `Owner`, `Store` and `Machine`.
@@ -79,7 +79,7 @@ export interface OwnerOptions {
   /**
    * Called with an event at each step of every command: accepted,
    * started, settled, refused, timed out, aborted, stuck (and a Machine's
-   * transitions and refused events); see {@linkcode InspectEvent}. Called
+   * transitions and refused events); see `InspectEvent`. Called
    * synchronously; what it returns is ignored (a promise is not awaited).
    * If it throws, `onError` gets an `InspectorError` and the owner carries
    * on unchanged. Unset, inspection costs nothing.
