@@ -375,11 +375,17 @@ export interface OwnerStats {
    * id (as in the events), and for how many milliseconds it has run.
    */
   readonly running: OwnerStatsRunning | undefined;
-  /** Accepted commands whose reply was fulfilled, since the owner started. */
+  /**
+   * Accepted commands whose handler returned, since the owner started
+   * (`Store`'s `get`/`set`/`has` run on its idle fast path included).
+   */
   readonly settled: number;
   /**
-   * Accepted commands whose reply was rejected (the handler failed, or it
-   * timed out, was aborted or got stuck), since the owner started.
+   * Accepted commands whose handler threw or rejected, or that never got
+   * to finish: timed out or aborted while queued, or stuck past
+   * `handlerTimeout`. A command whose caller was freed by its timeout or
+   * signal while its handler ran counts when the handler ends, by how it
+   * ended: each accepted command counts once, in `settled` or `rejected`.
    */
   readonly rejected: number;
   /** Commands refused before acceptance (closed, re-entrant, overflow, aborted). */
