@@ -17,7 +17,9 @@
  *   Objects, with durable state.
  * - Errors: {@linkcode ClosedError}, {@linkcode OverflowError},
  *   {@linkcode TimeoutError}, {@linkcode TransitionError},
- *   {@linkcode ReentrancyError}.
+ *   {@linkcode ReentrancyError}, {@linkcode InspectorError}.
+ * - Seeing inside: the `inspect` option ({@linkcode InspectEvent}s) and
+ *   `stats()` ({@linkcode OwnerStats}) on every owner.
  *
  * @example
  * ```ts
@@ -48,6 +50,7 @@ export type {
 export {
   ClosedError,
   type CommandInfo,
+  InspectorError,
   OverflowError,
   ReentrancyError,
   TimeoutError,
@@ -62,6 +65,22 @@ export type {
   StateConfig,
   TransitionConfig,
 } from "./src/machine/types.ts";
+export type {
+  AbortedEvent,
+  AcceptedEvent,
+  EventRefusedEvent,
+  InspectEvent,
+  InspectEventBase,
+  Inspector,
+  OwnerStats,
+  OwnerStatsRunning,
+  RefusedEvent,
+  SettledEvent,
+  StartedEvent,
+  StuckEvent,
+  TimedOutEvent,
+  TransitionEvent,
+} from "./src/core/inspect.ts";
 export { Lifecycle } from "./src/core/lifecycle.ts";
 export type { OwnerOptions } from "./src/core/options.ts";
 export {
