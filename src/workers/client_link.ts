@@ -1,7 +1,10 @@
 import {
+  AFTER,
   BYE,
   type ClientMessage,
+  FAIL,
   GRANT,
+  OK,
   PING,
   PONG,
   type ServerMessage,
@@ -16,6 +19,8 @@ import { control, isHello, MAX_BATCH } from "./channel.ts";
 export class ClientLink {
   /** Batches from the server. */
   onBatch: (batch: ServerMessage[]) => void = () => {};
+  /** The answer to a fast call (see {@linkcode sendAlone}). */
+  onReply: (message: ServerMessage) => void = () => {};
   /** The channel is gone (server closed it, or its thread went away). */
   onLost: (reason: string) => void = () => {};
   /** A batch could not be posted (a value the pre-check missed). */
@@ -24,10 +29,13 @@ export class ClientLink {
   readonly #port: MessagePort;
   #mode: "stream" | "port" | undefined = undefined;
   #pending: ClientMessage[] = [];
+  /** A lone call for the fast path, if nothing joins it in this turn. */
+  #alone: ClientMessage | undefined = undefined;
+  /** Stream mode: the fast call the next written batch must follow. */
+  #after = 0;
   #scheduled = false;
   #credit = 0;
   #writer: WritableStreamDefaultWriter<ClientMessage[]> | undefined;
-  #reader: ReadableStreamDefaultReader<ServerMessage[]> | undefined;
   #writing = false;
   #closed = false;
 
@@ -52,6 +60,27 @@ export class ClientLink {
   send(message: ClientMessage): void {
     if (this.#closed) return;
     this.#pending.push(message);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /**
+   * Queues a call that may take the fast path: if no other message joins
+   * it in this turn, it goes over the port as one bare message, outside the
+   * batches and the credit window. The caller sends one only when nothing
+   * it sent is unanswered.
+   */
+  sendAlone(message: ClientMessage): void {
+    if (
+      this.#closed || this.#mode === undefined || this.#alone !== undefined ||
+      this.#pending.length > 0 || this.#writing
+    ) {
+      this.send(message);
+      return;
+    }
+    this.#alone = message;
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#flush);
@@ -91,16 +120,19 @@ export class ClientLink {
       this.#receive(data as ServerMessage[]);
       return;
     }
+    const t = control(data);
+    if (t === OK || t === FAIL) {
+      if (!this.#closed) this.onReply(data as ServerMessage);
+      return;
+    }
     if (isHello(data)) {
       if (data.mode === "stream") {
         this.#mode = "stream";
-        // Only the reply stream's end (or the port's close) means the
-        // server is gone: its replies may still be in flight when the
-        // command stream errors on a graceful close.
+        // The port's close (or CLOSED) means the server is gone, not the
+        // command stream's error: on a graceful close the server's last
+        // replies may still be on their way over the port.
         this.#writer = data.commands.getWriter();
         this.#writer.closed.catch(() => {});
-        const reader = this.#reader = data.replies.getReader();
-        this.#read(reader);
       } else {
         this.#mode = "port";
         this.#credit = data.window;
@@ -108,25 +140,10 @@ export class ClientLink {
       this.#flush();
       return;
     }
-    if (control(data) === PING && !this.#closed) {
+    if (t === PING && !this.#closed) {
       this.#port.postMessage({ t: PONG });
     }
   };
-
-  async #read(
-    reader: ReadableStreamDefaultReader<ServerMessage[]>,
-  ): Promise<void> {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        this.#receive(value);
-      }
-    } catch {
-      // Errored: handled as lost below.
-    }
-    this.#lose("the reply stream ended");
-  }
 
   #receive(batch: ServerMessage[]): void {
     if (this.#closed) return;
@@ -144,6 +161,22 @@ export class ClientLink {
 
   readonly #flush = (): void => {
     this.#scheduled = false;
+    const alone = this.#alone;
+    if (alone !== undefined) {
+      this.#alone = undefined;
+      if (this.#closed) return;
+      if (this.#pending.length === 0) {
+        try {
+          this.#port.postMessage(alone);
+        } catch (error) {
+          this.onUnsent([alone], error);
+          return;
+        }
+        if (this.#mode === "stream") this.#after = alone.id;
+        return;
+      }
+      this.#pending.unshift(alone); // others joined: one batch, as usual
+    }
     if (this.#closed || this.#pending.length === 0) return;
     if (this.#mode === "port") {
       const n = Math.min(this.#credit, MAX_BATCH, this.#pending.length);
@@ -161,6 +194,10 @@ export class ClientLink {
       if (this.#writing) return;
       const writer = this.#writer!;
       const batch = this.#take(Math.min(MAX_BATCH, this.#pending.length));
+      if (this.#after !== 0) {
+        batch.unshift({ t: AFTER, id: this.#after });
+        this.#after = 0;
+      }
       this.#writing = true;
       writer.write(batch).catch(() => {});
       writer.ready.then(() => {
@@ -190,8 +227,8 @@ export class ClientLink {
 
   #teardown(): void {
     this.#pending = [];
+    this.#alone = undefined;
     this.#writer?.abort().catch(() => {});
-    this.#reader?.cancel().catch(() => {});
     this.#port.close();
   }
 }

@@ -53,6 +53,10 @@ export class Connection {
   readonly defaults: CommandOptions | undefined;
   readonly #carry: (() => Record<string, string> | undefined) | undefined;
   #id = 0;
+  /** Calls sent that the server has not answered yet (see `sendAlone`). */
+  #unanswered = 0;
+  /** Calls given up here whose answer the server still owes. */
+  #given: Set<number> | undefined = undefined;
   #reason: string | undefined = undefined;
   readonly closed: Promise<void>;
   #resolveClosed!: () => void;
@@ -105,11 +109,17 @@ export class Connection {
       )
     );
     this.#link.onBatch = (batch) => this.#receive(batch);
+    this.#link.onReply = (message) => this.#one(message);
     this.#link.onLost = (reason) => this.#end(reason);
     this.#link.onUnsent = (batch, error) => {
       for (const message of batch) {
-        if (message.t === CALL) this.#settle(message.id, false, error);
-        else if (message.t === STREAM || message.t === WATCH) {
+        if (message.t === CALL) {
+          // Never reached the server: no answer is owed.
+          if (this.#given?.delete(message.id) !== true) {
+            this.#settle(message.id, false, error);
+          }
+          this.#unanswered--;
+        } else if (message.t === STREAM || message.t === WATCH) {
           this.#streams.get(message.id)?.fail(error);
         }
       }
@@ -142,7 +152,7 @@ export class Connection {
       const pending: Pending = { resolve, reject, op, args };
       if (options === undefined) {
         this.#calls.set(id, pending);
-        this.#link.send(
+        this.#sendCall(
           c === undefined
             ? { t: CALL, id, op, args }
             : { t: CALL, id, op, args, c },
@@ -151,12 +161,20 @@ export class Connection {
       }
       if (!this.#arm(id, pending, options)) return;
       this.#calls.set(id, pending);
-      this.#link.send(
+      this.#sendCall(
         c === undefined
           ? { t: CALL, id, op, args, s: 1 }
           : { t: CALL, id, op, args, s: 1, c },
       );
     });
+  }
+
+  /** A call alone (nothing unanswered, no stream open) may go fast. */
+  #sendCall(message: ClientMessage): void {
+    if (this.#unanswered === 0 && this.#streams.size === 0) {
+      this.#link.sendAlone(message);
+    } else this.#link.send(message);
+    this.#unanswered++;
   }
 
   /**
@@ -300,7 +318,19 @@ export class Connection {
   }
 
   #giveUp(id: number, reason: unknown): void {
-    if (this.#settle(id, false, reason)) this.#link.send({ t: CANCEL, id });
+    if (this.#settle(id, false, reason)) {
+      (this.#given ??= new Set()).add(id);
+      this.#link.send({ t: CANCEL, id });
+    }
+  }
+
+  /** The server answered call `id`; false if it is not a call. */
+  #answered(id: number, ok: boolean, value: unknown): boolean {
+    if (this.#settle(id, ok, value) || this.#given?.delete(id) === true) {
+      this.#unanswered--;
+      return true;
+    }
+    return false;
   }
 
   #settle(id: number, ok: boolean, value: unknown): boolean {
@@ -314,35 +344,40 @@ export class Connection {
 
   #receive(batch: ServerMessage[]): void {
     for (let i = 0; i < batch.length; i++) {
-      const message = batch[i];
-      switch (message.t) {
-        case OK:
-          this.#settle(message.id, true, message.v);
-          break;
-        case FAIL: {
-          const error = fromWire(message.e);
-          if (!this.#settle(message.id, false, error)) {
-            const incoming = this.#streams.get(message.id);
-            this.#streams.delete(message.id);
-            incoming?.fail(error);
-          }
-          break;
-        }
-        case ITEMS:
-          this.#streams.get(message.id)?.push(message.items);
-          break;
-        case END: {
+      if (this.#one(batch[i])) return;
+    }
+  }
+
+  /** Takes one message in; true once the channel has ended. */
+  #one(message: ServerMessage): boolean {
+    switch (message.t) {
+      case OK:
+        this.#answered(message.id, true, message.v);
+        break;
+      case FAIL: {
+        const error = fromWire(message.e);
+        if (!this.#answered(message.id, false, error)) {
           const incoming = this.#streams.get(message.id);
           this.#streams.delete(message.id);
-          incoming?.end();
-          break;
+          incoming?.fail(error);
         }
-        case CLOSED:
-          this.#end(message.reason);
-          this.#link.close();
-          return;
+        break;
       }
+      case ITEMS:
+        this.#streams.get(message.id)?.push(message.items);
+        break;
+      case END: {
+        const incoming = this.#streams.get(message.id);
+        this.#streams.delete(message.id);
+        incoming?.end();
+        break;
+      }
+      case CLOSED:
+        this.#end(message.reason);
+        this.#link.close();
+        return true;
     }
+    return false;
   }
 
   #refusal(op: string, args: readonly unknown[], reason: string): ClosedError {
@@ -354,6 +389,8 @@ export class Connection {
   #end(reason: string): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
+    this.#unanswered = 0;
+    this.#given = undefined;
     const calls = [...this.#calls.values()];
     this.#calls.clear();
     for (const pending of calls) {

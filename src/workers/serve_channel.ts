@@ -13,6 +13,7 @@ import {
   FAIL,
   notCloneable,
   OK,
+  type ServerMessage,
   STREAM,
   toWire,
   WATCH,
@@ -44,7 +45,7 @@ export class Channel {
     this.#server = server;
     this.#link = link;
     link.busy = () => this.#inFlight > 0;
-    link.onBatch = (batch) => this.#handle(batch, 0);
+    link.onBatch = (batch, fast) => this.#handle(batch, 0, -1, fast);
     link.onLost = () => this.#lost();
   }
 
@@ -97,12 +98,14 @@ export class Channel {
    * Runs a batch in order; resolves once the target accepted it. A command
    * carrying a context (with `enter` set) waits for the target's writable
    * to be idle, and the rest of the batch with it; `entered` is the index
-   * of one that has waited.
+   * of one that has waited. `fast`: a lone call from the port, answered
+   * at once.
    */
   #handle(
     batch: ClientMessage[],
     start: number,
     entered = -1,
+    fast = false,
   ): void | Promise<void> {
     let last: Promise<void> | undefined;
     const enter = this.#server.enter;
@@ -119,7 +122,7 @@ export class Channel {
           const writer = this.#server.writer;
           if (!writer.idle) {
             return new Promise<void>((resolve) =>
-              writer.whenIdle(() => resolve(this.#handle(batch, i, i)))
+              writer.whenIdle(() => resolve(this.#handle(batch, i, i, fast)))
             );
           }
         }
@@ -127,7 +130,13 @@ export class Channel {
       switch (message.t) {
         case CALL: {
           const run = () =>
-            this.#call(message.id, message.op, message.args, message.s === 1);
+            this.#call(
+              message.id,
+              message.op,
+              message.args,
+              message.s === 1,
+              fast,
+            );
           last = context === undefined ? run() : this.#enter(context, run);
           break;
         }
@@ -202,6 +211,7 @@ export class Channel {
     op: string,
     args: readonly unknown[],
     cancellable: boolean,
+    fast: boolean,
   ): Promise<void> {
     let signal = this.#gone.signal;
     if (cancellable) {
@@ -210,13 +220,18 @@ export class Channel {
       signal = controller.signal;
     }
     this.#inFlight++;
+    const answer = fast
+      ? (message: ServerMessage) => {
+        if (!this.#done) this.#link.reply(message);
+      }
+      : (message: ServerMessage) => this.send(message);
     const reply = {
       resolve: (v: unknown) => {
         this.#inFlight--;
         if (cancellable) this.#aborts.delete(id);
-        if (canCross(v)) this.send({ t: OK, id, v });
+        if (canCross(v)) answer({ t: OK, id, v });
         else {
-          this.send({
+          answer({
             t: FAIL,
             id,
             e: toWire(notCloneable(`the reply of "${op}"`)),
@@ -226,7 +241,7 @@ export class Channel {
       reject: (e: unknown) => {
         this.#inFlight--;
         if (cancellable) this.#aborts.delete(id);
-        this.send({ t: FAIL, id, e: toWire(e) });
+        answer({ t: FAIL, id, e: toWire(e) });
       },
     };
     return this.#write({ op, args, reply, signal }, reply);

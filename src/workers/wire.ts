@@ -3,7 +3,10 @@
  * client and a server exchange, and how errors cross a thread boundary.
  *
  * Messages travel in batches (arrays): every message issued in one
- * microtask turn is sent as one `postMessage` or one stream chunk.
+ * microtask turn is sent as one `postMessage` or one stream chunk. The fast
+ * path is the exception: a lone `CALL` from a client with nothing else
+ * unanswered goes over the port as one bare message, and its `OK`/`FAIL`
+ * comes back the same way, at once (see client_link.ts).
  *
  * @internal
  * @module
@@ -32,6 +35,11 @@ export const CANCEL = 4;
 export const BYE = 5;
 /** Answer to a PING (control port). */
 export const PONG = 6;
+/**
+ * Stream transport: first in the first batch written after a lone call went
+ * over the port (the fast path): hold this batch until call `id` is in.
+ */
+export const AFTER = 7;
 
 // Server → client.
 /** A command's value. */
@@ -76,7 +84,8 @@ export type ClientMessage =
     c?: Carried;
   }
   | { t: typeof CREDIT; id: number; n: number }
-  | { t: typeof CANCEL; id: number };
+  | { t: typeof CANCEL; id: number }
+  | { t: typeof AFTER; id: number };
 
 /** A message from a server to a client. */
 export type ServerMessage =
