@@ -29,8 +29,6 @@ export class ClientLink {
   readonly #port: MessagePort;
   #mode: "stream" | "port" | undefined = undefined;
   #pending: ClientMessage[] = [];
-  /** A lone call for the fast path, if nothing joins it in this turn. */
-  #alone: ClientMessage | undefined = undefined;
   /** Stream mode: the fast call the next written batch must follow. */
   #after = 0;
   #scheduled = false;
@@ -67,24 +65,25 @@ export class ClientLink {
   }
 
   /**
-   * Queues a call that may take the fast path: if no other message joins
-   * it in this turn, it goes over the port as one bare message, outside the
-   * batches and the credit window. The caller sends one only when nothing
-   * it sent is unanswered.
+   * Sends a call by the fast path: at once, over the port, as one bare
+   * message, outside the batches and the credit window (or queued as
+   * usual before the handshake, or behind queued messages). The caller
+   * sends one only when nothing it sent is unanswered, so at most one is
+   * ever outstanding; calls made while it is go in the usual batches.
    */
   sendAlone(message: ClientMessage): void {
-    if (
-      this.#closed || this.#mode === undefined || this.#alone !== undefined ||
-      this.#pending.length > 0 || this.#writing
-    ) {
+    if (this.#closed) return;
+    if (this.#mode === undefined || this.#pending.length > 0) {
       this.send(message);
       return;
     }
-    this.#alone = message;
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(this.#flush);
+    try {
+      this.#port.postMessage(message);
+    } catch (error) {
+      this.onUnsent([message], error);
+      return;
     }
+    if (this.#mode === "stream") this.#after = message.id;
   }
 
   /** Whether the channel is closed. */
@@ -161,22 +160,6 @@ export class ClientLink {
 
   readonly #flush = (): void => {
     this.#scheduled = false;
-    const alone = this.#alone;
-    if (alone !== undefined) {
-      this.#alone = undefined;
-      if (this.#closed) return;
-      if (this.#pending.length === 0) {
-        try {
-          this.#port.postMessage(alone);
-        } catch (error) {
-          this.onUnsent([alone], error);
-          return;
-        }
-        if (this.#mode === "stream") this.#after = alone.id;
-        return;
-      }
-      this.#pending.unshift(alone); // others joined: one batch, as usual
-    }
     if (this.#closed || this.#pending.length === 0) return;
     if (this.#mode === "port") {
       const n = Math.min(this.#credit, MAX_BATCH, this.#pending.length);
@@ -227,7 +210,6 @@ export class ClientLink {
 
   #teardown(): void {
     this.#pending = [];
-    this.#alone = undefined;
     this.#writer?.abort().catch(() => {});
     this.#port.close();
   }

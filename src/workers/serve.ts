@@ -242,6 +242,8 @@ export class Server implements Serving {
     | (<T>(carried: Record<string, string>, run: () => T) => T)
     | undefined;
   #writer: SharedWriter | undefined;
+  /** Whether the target is an `Owner` (it has `ask` and `with`). */
+  readonly asks: boolean;
   #closed = false;
   #targetClosed = false;
 
@@ -270,6 +272,9 @@ export class Server implements Serving {
       );
     }
     this.#target = target;
+    const maybe = target as unknown as Partial<Record<"ask" | "with", unknown>>;
+    this.asks = typeof maybe.ask === "function" &&
+      typeof maybe.with === "function";
     this.#window = positiveInteger(options.window ?? 1024, "window", action);
     this.#heartbeat = timeoutValue(
       options.heartbeat ?? Infinity,

@@ -1,25 +1,27 @@
 import type { ServerLink } from "./server_link.ts";
 import type { Envelope } from "../core/command.ts";
-import { ClosedError } from "../core/errors.ts";
+import { ClosedError, OverflowError } from "../core/errors.ts";
 import {
   CALL,
   CANCEL,
-  canCross,
   type Carried,
   carried,
   type ClientMessage,
   CLOSED,
   CREDIT,
-  FAIL,
-  notCloneable,
-  OK,
   type ServerMessage,
   STREAM,
-  toWire,
   WATCH,
 } from "./wire.ts";
 import type { Server } from "./serve.ts";
 import { Forward } from "./forward.ts";
+import { Call } from "./serve_call.ts";
+
+/** What an `Owner` has that the fast path uses. */
+interface Asks {
+  ask(op: string, ...args: unknown[]): Promise<unknown>;
+  with(options: { signal: AbortSignal }): Asks;
+}
 
 /**
  * One client's channel, on the serving side.
@@ -36,6 +38,8 @@ export class Channel {
    * the owner never run (a ClosedError told the client they would not).
    */
   readonly #gone = new AbortController();
+  /** The served `Owner`, with this channel's signal (see `#ask`). */
+  #owner: Asks | undefined = undefined;
   #draining = false;
   #done = false;
   /** Value commands sent to the target and not answered yet. */
@@ -45,7 +49,8 @@ export class Channel {
     this.#server = server;
     this.#link = link;
     link.busy = () => this.#inFlight > 0;
-    link.onBatch = (batch, fast) => this.#handle(batch, 0, -1, fast);
+    link.onBatch = (batch) => this.#handle(batch, 0);
+    link.onCall = (message) => this.#fastCall(message);
     link.onLost = () => this.#lost();
   }
 
@@ -128,18 +133,24 @@ export class Channel {
         }
       }
       switch (message.t) {
-        case CALL: {
-          const run = () =>
-            this.#call(
+        case CALL:
+          last = context === undefined
+            ? this.#call(
               message.id,
               message.op,
               message.args,
               message.s === 1,
               fast,
-            );
-          last = context === undefined ? run() : this.#enter(context, run);
+            )
+            : this.#enter(context, () =>
+              this.#call(
+                message.id,
+                message.op,
+                message.args,
+                message.s === 1,
+                fast,
+              ));
           break;
-        }
         case STREAM: {
           const forward = new Forward(
             this,
@@ -220,31 +231,75 @@ export class Channel {
       signal = controller.signal;
     }
     this.#inFlight++;
-    const answer = fast
-      ? (message: ServerMessage) => {
-        if (!this.#done) this.#link.reply(message);
-      }
-      : (message: ServerMessage) => this.send(message);
-    const reply = {
-      resolve: (v: unknown) => {
-        this.#inFlight--;
-        if (cancellable) this.#aborts.delete(id);
-        if (canCross(v)) answer({ t: OK, id, v });
-        else {
-          answer({
-            t: FAIL,
-            id,
-            e: toWire(notCloneable(`the reply of "${op}"`)),
-          });
-        }
+    const call = new Call(this, id, op, args, signal, cancellable, fast);
+    return this.#write(call, call);
+  }
+
+  /**
+   * A lone call from the port. Its write needs no waiting for (the client
+   * has nothing else outstanding, and the writable keeps the order); only
+   * one that waits to enter its context holds what follows.
+   */
+  #fastCall(message: ClientMessage): void | Promise<void> {
+    if (this.#done || message.t !== CALL) return;
+    if (
+      this.#server.enter !== undefined &&
+      (message as { c?: unknown }).c !== undefined
+    ) return this.#handle([message], 0, -1, true);
+    const { id, op, args } = message;
+    if (
+      message.s !== 1 && this.#server.asks && Array.isArray(args) &&
+      this.#server.writer.idle
+    ) {
+      this.#ask(id, op, args);
+      return;
+    }
+    this.#call(id, op, args, message.s === 1, true);
+  }
+
+  /**
+   * A fast call to an `Owner` whose writable has nothing queued or in
+   * flight: through `ask()`, which runs an idle owner's handler at once,
+   * with no stream write, envelope or queued command. Same order (the
+   * writable is empty), same signal; an owner whose queue is full refuses
+   * an ask() where a write waits for room, so then the call is written.
+   */
+  #ask(id: number, op: string, args: readonly unknown[]): void {
+    this.#inFlight++;
+    const signal = this.#gone.signal;
+    const call = new Call(this, id, op, args, signal, false, true);
+    const owner = this.#owner ??= (this.#server.target as unknown as Asks).with(
+      {
+        signal,
       },
-      reject: (e: unknown) => {
-        this.#inFlight--;
-        if (cancellable) this.#aborts.delete(id);
-        answer({ t: FAIL, id, e: toWire(e) });
+    );
+    let reply: Promise<unknown>;
+    try {
+      reply = owner.ask(op, ...args);
+    } catch (error) {
+      reply = Promise.reject(error);
+    }
+    reply.then(
+      (value) => call.resolve(value),
+      (error) => {
+        if (error instanceof OverflowError && !this.#done) {
+          this.#write(call, call);
+        } else call.reject(error);
       },
-    };
-    return this.#write({ op, args, reply, signal }, reply);
+    );
+  }
+
+  /** A call has its answer (see `Call`). */
+  settled(id: number, cancellable: boolean): void {
+    this.#inFlight--;
+    if (cancellable) this.#aborts.delete(id);
+  }
+
+  /** Sends a call's answer: batched, or at once and bare when `fast`. */
+  answer(message: ServerMessage, fast: boolean): void {
+    if (this.#done) return;
+    if (fast) this.#link.reply(message);
+    else this.#link.send(message);
   }
 
   #write(

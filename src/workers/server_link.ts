@@ -28,11 +28,14 @@ export interface ServerLinkOptions {
 export class ServerLink {
   /**
    * A batch from the client. Return a promise to hold the next batch back
-   * until it settles (backpressure to the client). `fast`: a lone call
-   * that came over the port; answer it with {@linkcode reply}.
+   * until it settles (backpressure to the client).
    */
-  onBatch: (batch: ClientMessage[], fast: boolean) => void | Promise<void> =
-    () => {};
+  onBatch: (batch: ClientMessage[]) => void | Promise<void> = () => {};
+  /**
+   * A lone call that came over the port (the fast path): answer it with
+   * {@linkcode reply}. Return a promise only to hold what comes next.
+   */
+  onCall: (message: ClientMessage) => void | Promise<void> = () => {};
   /** The client is gone: closed, terminated, or silent past the heartbeat. */
   onLost: () => void = () => {};
 
@@ -84,7 +87,7 @@ export class ServerLink {
               this.#after = { id: first.id, batch, resolve };
             });
           }
-          return this.onBatch(batch, false);
+          return this.onBatch(batch);
         },
         close: () => this.#lose(),
         abort: () => this.#lose(),
@@ -143,6 +146,20 @@ export class ServerLink {
     const data: unknown = event.data;
     if (Array.isArray(data) || control(data) === CALL) {
       if (this.#closed) return;
+      if (
+        !this.#consuming && this.#inbox.length === 0 && !Array.isArray(data)
+      ) {
+        // A lone call with nothing before it: straight in.
+        const message = data as ClientMessage;
+        const held = this.#take(message);
+        if (held === undefined) this.#fastIn(message.id);
+        else {
+          this.#consuming = true;
+          const done = () => this.#consumed(0, message.id);
+          held.then(done, done);
+        }
+        return;
+      }
       this.#inbox.push(data as ClientMessage[] | ClientMessage);
       if (!this.#consuming) this.#consume();
       return;
@@ -163,14 +180,16 @@ export class ServerLink {
       const entry = this.#inbox[0];
       this.#inbox = this.#inbox.length === 1 ? [] : this.#inbox.slice(1);
       const fast = !Array.isArray(entry);
-      const batch = fast ? [entry] : entry;
       let result: void | Promise<void>;
-      try {
-        result = this.onBatch(batch, fast);
-      } catch {
-        result = undefined;
+      if (fast) result = this.#take(entry);
+      else {
+        try {
+          result = this.onBatch(entry);
+        } catch {
+          result = undefined;
+        }
       }
-      const n = fast ? 0 : batch.length;
+      const n = fast ? 0 : entry.length;
       if (result !== undefined) {
         const done = () => this.#consumed(n, fast ? entry.id : 0);
         result.then(done, done);
@@ -180,6 +199,15 @@ export class ServerLink {
       else this.#grant(n);
     }
     this.#consuming = false;
+  }
+
+  /** Hands a fast call over; a promise when it holds what follows. */
+  #take(message: ClientMessage): void | Promise<void> {
+    try {
+      return this.onCall(message);
+    } catch {
+      return undefined;
+    }
   }
 
   #consumed(n: number, fastId: number): void {
@@ -194,7 +222,7 @@ export class ServerLink {
     const after = this.#after;
     if (after !== undefined && after.id <= id) {
       this.#after = undefined;
-      after.resolve(this.onBatch(after.batch, false));
+      after.resolve(this.onBatch(after.batch));
     }
   }
 
