@@ -4,6 +4,7 @@ import {
   BYE,
   CALL,
   type ClientMessage,
+  CLOSED,
   GRANT,
   HELLO,
   PING,
@@ -305,6 +306,18 @@ export class ServerLink {
   #lose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // A client dropped for silence may still be there, on a runtime that
+    // fires no close event for the port (Deno): tell it, or its pending
+    // calls would wait for good. (A transferred reply stream's end used
+    // to tell it.)
+    try {
+      this.#port.postMessage([{
+        t: CLOSED,
+        reason: "the serving side went away",
+      }]);
+    } catch {
+      // Gone indeed.
+    }
     this.#teardown();
     this.onLost();
   }
