@@ -13,6 +13,8 @@ type Frame = Record<string, unknown>;
 /** Collects frames (bare messages, or batches as arrays) as they come. */
 function inbox(port: MessagePort): {
   next(): Promise<Frame | Frame[]>;
+  /** How many frames wait to be taken. */
+  count(): number;
 } {
   const frames: (Frame | Frame[])[] = [];
   let wake: (() => void) | undefined;
@@ -28,6 +30,7 @@ function inbox(port: MessagePort): {
       }
       return frames.shift()!;
     },
+    count: () => frames.length,
   };
 }
 
@@ -50,19 +53,29 @@ async function rawClient(endpoint: MessagePort): Promise<{
 /** A raw server for `connect()`: answers the handshake with `hello`. */
 function rawServer(hello: (port: MessagePort) => void): {
   endpoint: Endpoint;
-  client: Promise<{ port: MessagePort; next(): Promise<Frame | Frame[]> }>;
+  client: Promise<
+    {
+      port: MessagePort;
+      next(): Promise<Frame | Frame[]>;
+      count(): number;
+    }
+  >;
   close(): void;
 } {
   const { port1, port2 } = new MessageChannel();
   const client = deferred<
-    { port: MessagePort; next(): Promise<Frame | Frame[]> }
+    {
+      port: MessagePort;
+      next(): Promise<Frame | Frame[]>;
+      count(): number;
+    }
   >();
   let port: MessagePort | undefined;
   port1.addEventListener("message", (event: MessageEvent) => {
     port = (event.data as { port: MessagePort }).port;
     const frames = inbox(port);
     hello(port);
-    client.resolve({ port, next: frames.next });
+    client.resolve({ port, next: frames.next, count: frames.count });
   });
   port1.start();
   return {
@@ -128,39 +141,51 @@ test("connect() sends a call alone only while nothing it sent is unanswered, a t
     { clock },
   );
   const client = await server.client;
-  await nextMacrotask(); // the client has the handshake
   try {
+    // A first call, answered, so that the client surely has the handshake.
+    const warm = remote.ask("incr");
+    const frame = await client.next();
+    client.port.postMessage(
+      Array.isArray(frame)
+        ? [{ t: 10, id: 1, v: 1 }, { t: 16, n: 1 }]
+        : { t: 10, id: 1, v: 1 },
+    );
+    assert.equal(await warm, 1);
+
     const first = remote.with({ timeout: 10 }).ask("incr");
+    first.catch(() => {});
     const alone = await client.next() as Frame;
-    assert.deepEqual(alone, { t: 0, id: 1, op: "incr", args: [], s: 1 });
+    assert.deepEqual(alone, { t: 0, id: 2, op: "incr", args: [], s: 1 });
     clock.advance(10);
     await assert.rejects(first, TimeoutError);
-    assert.deepEqual(await client.next(), [{ t: 4, id: 1 }]); // CANCEL
-    // The server still owes call 1 its answer: call 2 goes in a batch.
+    assert.deepEqual(await client.next(), [{ t: 4, id: 2 }]); // CANCEL
+    // The server still owes call 2 its answer: call 3 goes in a batch.
     const second = remote.ask("incr");
+    second.catch(() => {});
     assert.deepEqual(await client.next(), [{
       t: 0,
-      id: 2,
+      id: 3,
       op: "incr",
       args: [],
     }]);
     client.port.postMessage({
       t: 11,
-      id: 1,
+      id: 2,
       e: { name: "AbortError", message: "", dom: true },
     });
-    client.port.postMessage([{ t: 10, id: 2, v: 2 }, { t: 16, n: 2 }]);
-    assert.equal(await second, 2);
+    client.port.postMessage([{ t: 10, id: 3, v: 3 }, { t: 16, n: 2 }]);
+    assert.equal(await second, 3);
     // Everything answered: alone again.
     const third = remote.ask("incr");
+    third.catch(() => {});
     assert.deepEqual(await client.next(), {
       t: 0,
-      id: 3,
+      id: 4,
       op: "incr",
       args: [],
     });
-    client.port.postMessage({ t: 10, id: 3, v: 3 });
-    assert.equal(await third, 3);
+    client.port.postMessage({ t: 10, id: 4, v: 4 });
+    assert.equal(await third, 4);
   } finally {
     await remote.close();
     server.close();
@@ -188,19 +213,33 @@ test(
       server.endpoint,
     );
     const client = await server.client;
-    await nextMacrotask();
+    // A first call, answered, so that the client surely has the handshake.
+    const warm = remote.ask("incr");
+    // It went alone (a frame on the port) or in a batch (on the stream).
+    for (let i = 0; i < 100; i++) {
+      if (written.length > 0) break;
+      if (client.count() > 0) {
+        await client.next();
+        break;
+      }
+      await nextMacrotask();
+    }
+    client.port.postMessage({ t: 10, id: 1, v: 1 });
+    assert.equal(await warm, 1);
+    written.length = 0;
+
     remote.ask("incr").catch(() => {});
     assert.deepEqual(await client.next(), {
       t: 0,
-      id: 1,
+      id: 2,
       op: "incr",
       args: [],
     });
     remote.ask("incr").catch(() => {});
     for (let i = 0; i < 100 && written.length === 0; i++) await nextMacrotask();
-    assert.deepEqual(written, [[{ t: 7, id: 1 }, {
+    assert.deepEqual(written, [[{ t: 7, id: 2 }, {
       t: 0,
-      id: 2,
+      id: 3,
       op: "incr",
       args: [],
     }]]);
@@ -281,14 +320,30 @@ test("a fast call still queued at the owner when its client's channel ends never
     },
   });
   const { port1, port2 } = new MessageChannel();
-  const serving = serve(owner, port1);
+  // The endpoint, with an eye on the client's channel: tells when call 2
+  // has reached the serving side (whose listener runs in the same task).
+  const arrived = deferred<void>();
+  const endpoint: Endpoint & { start(): void } = {
+    postMessage: (message, transfer) => port1.postMessage(message, transfer),
+    addEventListener: (type, listener) =>
+      port1.addEventListener(type, (event: MessageEvent) => {
+        const port = (event.data as { port?: MessagePort })?.port;
+        port?.addEventListener("message", (e: MessageEvent) => {
+          if ((e.data as { id?: unknown })?.id === 2) arrived.resolve();
+        });
+        listener(event);
+      }),
+    start: () => port1.start(),
+  };
+  const serving = serve(owner, endpoint);
   const remote = connect<typeof owner>(port2);
   try {
     assert.equal(await remote.ask("incr"), 1);
     const held = owner.ask("hold");
     const call = remote.ask("incr");
     call.catch(() => {});
-    for (let i = 0; i < 5; i++) await nextMacrotask(); // queued behind hold
+    await arrived.promise;
+    await nextMacrotask(); // the serving side has queued it behind hold
     serving.close();
     await assert.rejects(call, { name: "ClosedError" });
     gate.resolve();
