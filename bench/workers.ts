@@ -1,18 +1,28 @@
 /**
- * Cross-thread throughput of serve()/connect(): one Owner in the main
- * thread, 1 or 4 client workers sending ask("incr") with a window of
- * commands in flight; plus one worker sending them one at a time (the round
- * trip). Prints ops/s per case; the median of a few runs.
+ * Cross-thread costs of serve()/connect(), in two parts.
  *
- *   npx tsx bench/workers.ts [--port]
- *   deno run -A bench/workers.ts [--port]
- *   bun bench/workers.ts
+ * 1. The round trip, side by side (issue 18): one worker awaiting each
+ *    `ask("incr")` on an Owner in the main thread, against a plain
+ *    `postMessage` request/reply with a correlation id and against comlink,
+ *    each over its own MessageChannel; alternating rounds, medians, and
+ *    each row's ratio to the plain one. A burner (a child process spinning
+ *    on one core) runs during this part, so that waking a sleeping thread
+ *    does not hide the CPU each round trip costs; `--no-burn` leaves it out.
+ * 2. Throughput: 1 or 4 client workers sending ask("incr") with a window of
+ *    commands in flight. Median of 5 runs. No burner.
  *
- * `--port` serves with `transport: "port"` (the MessagePort with a credit
- * window) where streams could be transferred.
+ *   npx tsx bench/workers.ts [--port] [--no-burn] [--roundtrip]
+ *   deno run -A bench/workers.ts [--port] [--no-burn] [--roundtrip]
+ *   bun bench/workers.ts [--no-burn] [--roundtrip]
+ *
+ * `--port` serves part 2 with `transport: "port"` (the MessagePort with a
+ * credit window) where streams could be transferred (part 1 has both rows).
+ * `--roundtrip` runs part 1 only; `--smoke` a tiny part 1 (does it run?).
  *
  * The file is its own worker script.
  */
+import { spawn as spawnProcess } from "node:child_process";
+import * as Comlink from "comlink";
 import { Owner } from "../mod.ts";
 import { connect, type Endpoint, serve } from "../src/workers/mod.ts";
 
@@ -26,6 +36,20 @@ const WORKER_NAME = "warden-bench-worker";
 interface Job {
   n: number;
   window: number;
+}
+
+/** Part 1: `n` sequential round trips of one kind; the worker times them. */
+interface RoundTrips {
+  rt: Kind;
+  n: number;
+}
+type Kind = "plain" | "comlink" | "warden" | "warden-port";
+
+/** Part 1's setup: the ports of the plain and comlink rows. */
+interface Setup {
+  setup: true;
+  plain: MessagePort;
+  comlink: MessagePort;
 }
 
 /** The parent thread, when this runs as a worker; by feature detection. */
@@ -48,7 +72,30 @@ function receive(endpoint: Endpoint, onMessage: (data: unknown) => void): void {
 
 async function worker(parent: Endpoint): Promise<void> {
   const counter = connect<Counter>(parent);
+  const overPort = connect<Counter>(parent, { name: "port" });
+  let plain: ((n: number) => Promise<void>) | undefined;
+  let linked: Comlink.Remote<{ incr(): number }> | undefined;
   receive(parent, async (data) => {
+    if ((data as Setup)?.setup === true) {
+      const setup = data as Setup;
+      plain = plainClient(setup.plain);
+      linked = Comlink.wrap<{ incr(): number }>(setup.comlink);
+      parent.postMessage({ ready: true }, []);
+      return;
+    }
+    const trips = data as RoundTrips;
+    if (typeof trips?.rt === "string") {
+      const start = performance.now();
+      if (trips.rt === "plain") await plain!(trips.n);
+      else if (trips.rt === "comlink") {
+        for (let i = 0; i < trips.n; i++) await linked!.incr();
+      } else {
+        const remote = trips.rt === "warden" ? counter : overPort;
+        for (let i = 0; i < trips.n; i++) await remote.ask("incr");
+      }
+      parent.postMessage({ done: trips.n, ms: performance.now() - start }, []);
+      return;
+    }
     const job = data as Job;
     if (typeof job?.n !== "number") return;
     if (job.window === 1) {
@@ -65,6 +112,61 @@ async function worker(parent: Endpoint): Promise<void> {
     parent.postMessage({ done: job.n }, []);
   });
   parent.postMessage({ ready: true }, []);
+}
+
+/**
+ * The plain baseline's client: one request at a time, a correlation id, a
+ * map from id to the waiting promise (what comlink does, minus its proxy).
+ */
+function plainClient(port: MessagePort): (n: number) => Promise<void> {
+  const waiting = new Map<number, (value: unknown) => void>();
+  let id = 0;
+  port.addEventListener("message", (event: MessageEvent) => {
+    const reply = event.data as { id: number; v: unknown };
+    const resolve = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    resolve?.(reply.v);
+  });
+  port.start();
+  const ask = (op: string) =>
+    new Promise((resolve) => {
+      const k = ++id;
+      waiting.set(k, resolve);
+      port.postMessage({ id: k, op, args: [] });
+    });
+  return async (n) => {
+    for (let i = 0; i < n; i++) await ask("incr");
+  };
+}
+
+/** The plain baseline's server: runs the op, replies with the id. */
+function plainServer(port: MessagePort, state: { n: number }): void {
+  port.addEventListener("message", (event: MessageEvent) => {
+    const request = event.data as { id: number; op: string };
+    port.postMessage({ id: request.id, v: handlers.incr(state) });
+  });
+  port.start();
+}
+
+/** A child process spinning on one core until killed. */
+interface Burner {
+  stop(): Promise<void>;
+}
+
+function burn(): Burner {
+  // Node's binary, whichever runtime runs this: only the load matters.
+  const child = spawnProcess("node", ["-e", "for (;;) {}"], {
+    stdio: "ignore",
+  });
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => resolve())
+  );
+  return {
+    stop: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
 }
 
 interface Spawned {
@@ -150,15 +252,19 @@ async function main(): Promise<void> {
   const counter = new Owner({ n: 0 }, handlers);
   const workers = await Promise.all([1, 2, 3, 4].map(() => spawn()));
   const port = args().includes("--port");
-  const servings = workers.map((w) =>
-    serve(counter, w.endpoint, { transport: port ? "port" : "auto" })
-  );
+  const servings = workers.flatMap((w) => [
+    serve(counter, w.endpoint, { transport: port ? "port" : "auto" }),
+    serve(counter, w.endpoint, { name: "port", transport: "port" }),
+  ]);
   await Promise.all(workers.map((w) => w.next())); // connected
+  await roundTrips(runtime, workers[0], counter);
+  if (args().includes("--roundtrip") || args().includes("--smoke")) {
+    for (const s of servings) s.close();
+    for (const w of workers) w.terminate();
+    await counter.close();
+    return;
+  }
   const cases: [string, Spawned[], Job][] = [
-    ["1 worker, 1 in flight (round trip)", workers.slice(0, 1), {
-      n: 2_000,
-      window: 1,
-    }],
     ["1 worker, 1,000 in flight", workers.slice(0, 1), {
       n: 50_000,
       window: 1_000,
@@ -166,9 +272,9 @@ async function main(): Promise<void> {
     ["4 workers, 1,000 in flight each", workers, { n: 25_000, window: 1_000 }],
   ];
   console.log(
-    `warden serve/connect, ${runtime}, transport ${
+    `\nwarden serve/connect throughput, ${runtime}, transport ${
       port ? "MessagePort + credit window" : transport()
-    }`,
+    } (no burner)`,
   );
   for (const [name, group, job] of cases) {
     await measure(group, counter, {
@@ -186,6 +292,75 @@ async function main(): Promise<void> {
   for (const s of servings) s.close();
   for (const w of workers) w.terminate();
   await counter.close();
+}
+
+/** Part 1: the round trip of each kind, alternating, with the burner. */
+async function roundTrips(
+  runtime: string,
+  worker: Spawned,
+  counter: Counter,
+): Promise<void> {
+  const plainState = { n: 0 };
+  const plain = new MessageChannel();
+  plainServer(plain.port1, plainState);
+  const linked = new MessageChannel();
+  const exposedState = { n: 0 };
+  Comlink.expose({ incr: () => handlers.incr(exposedState) }, linked.port1);
+  worker.endpoint.postMessage(
+    { setup: true, plain: plain.port2, comlink: linked.port2 },
+    [plain.port2, linked.port2] as never[],
+  );
+  await worker.next(); // ready
+  const kinds: [Kind, string][] = [
+    ["plain", "plain postMessage + correlation id"],
+    ["comlink", "comlink 4.4.2"],
+    ["warden", `warden (${transport()})`],
+    ["warden-port", "warden (MessagePort + credit window)"],
+  ];
+  const smoke = args().includes("--smoke"); // does it run? (tiny)
+  const n = smoke ? 50 : 2_000;
+  const rounds = smoke ? 1 : 9;
+  const run = async (kind: Kind, count: number): Promise<number> => {
+    const before = kind.startsWith("warden") ? await counter.ask("get") : 0;
+    worker.post({ rt: kind, n: count } as unknown as Job);
+    const { ms } = await worker.next() as { ms: number };
+    if (
+      kind.startsWith("warden") &&
+      (await counter.ask("get")) !== before + count
+    ) throw new Error("lost an increment");
+    return count / (ms / 1000);
+  };
+  for (const [kind] of kinds) await run(kind, 500); // warm-up
+  const burner = args().includes("--no-burn") ? undefined : burn();
+  const results = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order, so no kind always runs first in a round.
+      for (let j = 0; j < kinds.length; j++) {
+        const [kind] = kinds[(round + j) % kinds.length];
+        results.get(kind)!.push(await run(kind, n));
+      }
+    }
+  } finally {
+    await burner?.stop();
+  }
+  if (plainState.n !== exposedState.n || plainState.n === 0) {
+    throw new Error("the baselines did not run the same number of times");
+  }
+  console.log(
+    `round trip, 1 worker awaiting each call, ${runtime}: medians of ${rounds} alternating rounds of ${n}, ${
+      burner ? "one core kept busy by a burner process" : "no burner"
+    }`,
+  );
+  const base = median(results.get("plain")!);
+  for (const [kind, name] of kinds) {
+    const value = median(results.get(kind)!);
+    console.log(
+      `${name.padEnd(40)} ${
+        Math.round(value).toLocaleString("en-US").padStart(10)
+      } round trips/s  ${(value / base).toFixed(2)}×`,
+    );
+  }
 }
 
 function args(): string[] {

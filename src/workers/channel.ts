@@ -7,11 +7,24 @@
  * chose, by feature detection (never by runtime name):
  *
  * - "stream": where streams are transferable (Node, Deno, browsers), the
- *   server transfers a `WritableStream` (commands) and a `ReadableStream`
- *   (replies); their own backpressure paces the client.
+ *   server transfers a `WritableStream` for the client's command batches;
+ *   its own backpressure paces the client.
  * - "port": where they are not (Bun 1.4 refuses with `DataCloneError`),
  *   the same batches go over the port itself, with a credit window: the
  *   client sends at most `window` messages the server has not consumed.
+ *
+ * Replies (batches of `OK`, `FAIL`, `ITEMS`, `END`, `CLOSED`, `GRANT`) come
+ * back over the port in both modes: one message per batch, where a
+ * transferred stream's chunk costs a message plus a pull back. Streamed
+ * items are paced by the client's `CREDIT`, not by a stream.
+ *
+ * The fast path: a client with nothing unanswered (no call awaiting its
+ * reply, no stream open) sends a lone call over the port as one bare
+ * message, outside any batch and the credit window (at most one is ever
+ * outstanding); the server answers it at once, bare, over the port. With
+ * streams, the next batch the client writes starts with `AFTER id`: the
+ * server holds it until that call is in, so the two lanes keep the
+ * client's order.
  *
  * The port stays as the control line either way: liveness (`PING`/`PONG`,
  * and the port's `close` event where the runtime fires one) and `BYE`.
@@ -22,7 +35,7 @@
  * @internal
  * @module
  */
-import { type ClientMessage, HELLO, type ServerMessage } from "./wire.ts";
+import { type ClientMessage, HELLO } from "./wire.ts";
 
 /** At most this many messages per batch: keeps stream queues shallow. */
 export const MAX_BATCH = 1024;
@@ -51,7 +64,6 @@ export type Hello =
     t: typeof HELLO;
     mode: "stream";
     commands: WritableStream<ClientMessage[]>;
-    replies: ReadableStream<ServerMessage[]>;
   }
   | { t: typeof HELLO; mode: "port"; window: number };
 

@@ -1,7 +1,10 @@
 import {
+  AFTER,
   BYE,
   type ClientMessage,
+  FAIL,
   GRANT,
+  OK,
   PING,
   PONG,
   type ServerMessage,
@@ -16,6 +19,8 @@ import { control, isHello, MAX_BATCH } from "./channel.ts";
 export class ClientLink {
   /** Batches from the server. */
   onBatch: (batch: ServerMessage[]) => void = () => {};
+  /** The answer to a fast call (see {@linkcode sendAlone}). */
+  onReply: (message: ServerMessage) => void = () => {};
   /** The channel is gone (server closed it, or its thread went away). */
   onLost: (reason: string) => void = () => {};
   /** A batch could not be posted (a value the pre-check missed). */
@@ -24,10 +29,11 @@ export class ClientLink {
   readonly #port: MessagePort;
   #mode: "stream" | "port" | undefined = undefined;
   #pending: ClientMessage[] = [];
+  /** Stream mode: the fast call the next written batch must follow. */
+  #after = 0;
   #scheduled = false;
   #credit = 0;
   #writer: WritableStreamDefaultWriter<ClientMessage[]> | undefined;
-  #reader: ReadableStreamDefaultReader<ServerMessage[]> | undefined;
   #writing = false;
   #closed = false;
 
@@ -56,6 +62,28 @@ export class ClientLink {
       this.#scheduled = true;
       queueMicrotask(this.#flush);
     }
+  }
+
+  /**
+   * Sends a call by the fast path: at once, over the port, as one bare
+   * message, outside the batches and the credit window (or queued as
+   * usual before the handshake, or behind queued messages). The caller
+   * sends one only when nothing it sent is unanswered, so at most one is
+   * ever outstanding; calls made while it is go in the usual batches.
+   */
+  sendAlone(message: ClientMessage): void {
+    if (this.#closed) return;
+    if (this.#mode === undefined || this.#pending.length > 0) {
+      this.send(message);
+      return;
+    }
+    try {
+      this.#port.postMessage(message);
+    } catch (error) {
+      this.onUnsent([message], error);
+      return;
+    }
+    if (this.#mode === "stream") this.#after = message.id;
   }
 
   /** Whether the channel is closed. */
@@ -91,16 +119,19 @@ export class ClientLink {
       this.#receive(data as ServerMessage[]);
       return;
     }
+    const t = control(data);
+    if (t === OK || t === FAIL) {
+      if (!this.#closed) this.onReply(data as ServerMessage);
+      return;
+    }
     if (isHello(data)) {
       if (data.mode === "stream") {
         this.#mode = "stream";
-        // Only the reply stream's end (or the port's close) means the
-        // server is gone: its replies may still be in flight when the
-        // command stream errors on a graceful close.
+        // The port's close (or CLOSED) means the server is gone, not the
+        // command stream's error: on a graceful close the server's last
+        // replies may still be on their way over the port.
         this.#writer = data.commands.getWriter();
         this.#writer.closed.catch(() => {});
-        const reader = this.#reader = data.replies.getReader();
-        this.#read(reader);
       } else {
         this.#mode = "port";
         this.#credit = data.window;
@@ -108,25 +139,10 @@ export class ClientLink {
       this.#flush();
       return;
     }
-    if (control(data) === PING && !this.#closed) {
+    if (t === PING && !this.#closed) {
       this.#port.postMessage({ t: PONG });
     }
   };
-
-  async #read(
-    reader: ReadableStreamDefaultReader<ServerMessage[]>,
-  ): Promise<void> {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        this.#receive(value);
-      }
-    } catch {
-      // Errored: handled as lost below.
-    }
-    this.#lose("the reply stream ended");
-  }
 
   #receive(batch: ServerMessage[]): void {
     if (this.#closed) return;
@@ -161,6 +177,10 @@ export class ClientLink {
       if (this.#writing) return;
       const writer = this.#writer!;
       const batch = this.#take(Math.min(MAX_BATCH, this.#pending.length));
+      if (this.#after !== 0) {
+        batch.unshift({ t: AFTER, id: this.#after });
+        this.#after = 0;
+      }
       this.#writing = true;
       writer.write(batch).catch(() => {});
       writer.ready.then(() => {
@@ -191,7 +211,6 @@ export class ClientLink {
   #teardown(): void {
     this.#pending = [];
     this.#writer?.abort().catch(() => {});
-    this.#reader?.cancel().catch(() => {});
     this.#port.close();
   }
 }

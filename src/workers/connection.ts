@@ -14,10 +14,11 @@ import {
   argsCross,
   CALL,
   CANCEL,
+  type Carried,
+  carried,
   type ClientMessage,
   CLOSED,
   CONNECT_TAG,
-  CREDIT,
   END,
   FAIL,
   fromWire,
@@ -29,6 +30,7 @@ import {
   WATCH,
 } from "./wire.ts";
 import type { ConnectOptions } from "./remote.ts";
+import { Incoming } from "./incoming.ts";
 
 interface Pending {
   resolve(value: unknown): void;
@@ -49,7 +51,12 @@ export class Connection {
   readonly readAhead: number;
   readonly clock: Clock;
   readonly defaults: CommandOptions | undefined;
+  readonly #carry: (() => Record<string, string> | undefined) | undefined;
   #id = 0;
+  /** Calls sent that the server has not answered yet (see `sendAlone`). */
+  #unanswered = 0;
+  /** Calls given up here whose answer the server still owes. */
+  #given: Set<number> | undefined = undefined;
   #reason: string | undefined = undefined;
   readonly closed: Promise<void>;
   #resolveClosed!: () => void;
@@ -82,6 +89,14 @@ export class Connection {
     this.defaults = options.timeout === undefined
       ? undefined
       : { timeout: timeoutValue(options.timeout, action) };
+    if (options.carry !== undefined && typeof options.carry !== "function") {
+      throw new TypeError(
+        `Cannot connect: carry must be a function, received ${
+          describe(options.carry)
+        }`,
+      );
+    }
+    this.#carry = options.carry;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     const name = serviceName(options.name, action);
     this.#link = new ClientLink((port) =>
@@ -94,11 +109,17 @@ export class Connection {
       )
     );
     this.#link.onBatch = (batch) => this.#receive(batch);
+    this.#link.onReply = (message) => this.#one(message);
     this.#link.onLost = (reason) => this.#end(reason);
     this.#link.onUnsent = (batch, error) => {
       for (const message of batch) {
-        if (message.t === CALL) this.#settle(message.id, false, error);
-        else if (message.t === STREAM || message.t === WATCH) {
+        if (message.t === CALL) {
+          // Never reached the server: no answer is owed.
+          if (this.#given?.delete(message.id) !== true) {
+            this.#settle(message.id, false, error);
+          }
+          this.#unanswered--;
+        } else if (message.t === STREAM || message.t === WATCH) {
           this.#streams.get(message.id)?.fail(error);
         }
       }
@@ -120,18 +141,59 @@ export class Connection {
     if (!argsCross(args)) {
       return Promise.reject(notCloneable(`the arguments of "${op}"`));
     }
+    let c: Carried | undefined;
+    if (this.#carry !== undefined) {
+      const context = this.#context(op);
+      if (context instanceof TypeError) return Promise.reject(context);
+      c = context;
+    }
     const id = ++this.#id;
     return new Promise((resolve, reject) => {
       const pending: Pending = { resolve, reject, op, args };
       if (options === undefined) {
         this.#calls.set(id, pending);
-        this.#link.send({ t: CALL, id, op, args });
+        this.#sendCall(
+          c === undefined
+            ? { t: CALL, id, op, args }
+            : { t: CALL, id, op, args, c },
+        );
         return;
       }
       if (!this.#arm(id, pending, options)) return;
       this.#calls.set(id, pending);
-      this.#link.send({ t: CALL, id, op, args, s: 1 });
+      this.#sendCall(
+        c === undefined
+          ? { t: CALL, id, op, args, s: 1 }
+          : { t: CALL, id, op, args, s: 1, c },
+      );
     });
+  }
+
+  /** A call alone (nothing unanswered, no stream open) may go fast. */
+  #sendCall(message: ClientMessage): void {
+    if (this.#unanswered === 0 && this.#streams.size === 0) {
+      this.#link.sendAlone(message);
+    } else this.#link.send(message);
+    this.#unanswered++;
+  }
+
+  /**
+   * The record `carry` returns, copied and checked (`undefined` when it is
+   * not one); a `TypeError` when `carry` throws.
+   */
+  #context(op: string): Carried | undefined | TypeError {
+    try {
+      const record: unknown = this.#carry!();
+      if (
+        typeof record !== "object" || record === null || Array.isArray(record)
+      ) return undefined;
+      return carried({ ...record });
+    } catch (error) {
+      return new TypeError(
+        `Cannot run "${op}": the connection's carry() threw`,
+        { cause: error },
+      );
+    }
   }
 
   open<T>(
@@ -150,6 +212,15 @@ export class Connection {
     if (!argsCross(args)) {
       incoming.fail(notCloneable(`the arguments of "${op}"`));
       return incoming.readable as ReadableStream<T>;
+    }
+    let c: Carried | undefined;
+    if (this.#carry !== undefined) {
+      const context = this.#context(op);
+      if (context instanceof TypeError) {
+        incoming.fail(context);
+        return incoming.readable as ReadableStream<T>;
+      }
+      c = context;
     }
     const signal = options?.signal;
     if (signal?.aborted) {
@@ -189,7 +260,11 @@ export class Connection {
       signal?.removeEventListener("abort", onAbort);
     };
     this.#streams.set(id, incoming);
-    this.#link.send({ t: kind, id, op, args, credit: this.readAhead });
+    this.#link.send(
+      c === undefined
+        ? { t: kind, id, op, args, credit: this.readAhead }
+        : { t: kind, id, op, args, credit: this.readAhead, c },
+    );
     return incoming.readable as ReadableStream<T>;
   }
 
@@ -243,7 +318,19 @@ export class Connection {
   }
 
   #giveUp(id: number, reason: unknown): void {
-    if (this.#settle(id, false, reason)) this.#link.send({ t: CANCEL, id });
+    if (this.#settle(id, false, reason)) {
+      (this.#given ??= new Set()).add(id);
+      this.#link.send({ t: CANCEL, id });
+    }
+  }
+
+  /** The server answered call `id`; false if it is not a call. */
+  #answered(id: number, ok: boolean, value: unknown): boolean {
+    if (this.#settle(id, ok, value) || this.#given?.delete(id) === true) {
+      this.#unanswered--;
+      return true;
+    }
+    return false;
   }
 
   #settle(id: number, ok: boolean, value: unknown): boolean {
@@ -257,35 +344,40 @@ export class Connection {
 
   #receive(batch: ServerMessage[]): void {
     for (let i = 0; i < batch.length; i++) {
-      const message = batch[i];
-      switch (message.t) {
-        case OK:
-          this.#settle(message.id, true, message.v);
-          break;
-        case FAIL: {
-          const error = fromWire(message.e);
-          if (!this.#settle(message.id, false, error)) {
-            const incoming = this.#streams.get(message.id);
-            this.#streams.delete(message.id);
-            incoming?.fail(error);
-          }
-          break;
-        }
-        case ITEMS:
-          this.#streams.get(message.id)?.push(message.items);
-          break;
-        case END: {
+      if (this.#one(batch[i])) return;
+    }
+  }
+
+  /** Takes one message in; true once the channel has ended. */
+  #one(message: ServerMessage): boolean {
+    switch (message.t) {
+      case OK:
+        this.#answered(message.id, true, message.v);
+        break;
+      case FAIL: {
+        const error = fromWire(message.e);
+        if (!this.#answered(message.id, false, error)) {
           const incoming = this.#streams.get(message.id);
           this.#streams.delete(message.id);
-          incoming?.end();
-          break;
+          incoming?.fail(error);
         }
-        case CLOSED:
-          this.#end(message.reason);
-          this.#link.close();
-          return;
+        break;
       }
+      case ITEMS:
+        this.#streams.get(message.id)?.push(message.items);
+        break;
+      case END: {
+        const incoming = this.#streams.get(message.id);
+        this.#streams.delete(message.id);
+        incoming?.end();
+        break;
+      }
+      case CLOSED:
+        this.#end(message.reason);
+        this.#link.close();
+        return true;
     }
+    return false;
   }
 
   #refusal(op: string, args: readonly unknown[], reason: string): ClosedError {
@@ -297,6 +389,8 @@ export class Connection {
   #end(reason: string): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
+    this.#unanswered = 0;
+    this.#given = undefined;
     const calls = [...this.#calls.values()];
     this.#calls.clear();
     for (const pending of calls) {
@@ -308,84 +402,5 @@ export class Connection {
       incoming.fail(this.#refusal(incoming.op, [], reason));
     }
     this.#resolveClosed();
-  }
-}
-
-/** A streamed reply arriving: a reader-paced stream granting credit. */
-class Incoming {
-  readonly #connection: Connection;
-  readonly #id: number;
-  readonly #readAhead: number;
-  #controller!: ReadableStreamDefaultController<unknown>;
-  /** Credit granted that items have not used yet. */
-  #outstanding: number;
-  #over = false;
-  op = "stream";
-  onEnd: (() => void) | undefined = undefined;
-  /** Called at the first message from the serving side. */
-  onStart: (() => void) | undefined = undefined;
-  #started = false;
-  readonly readable: ReadableStream<unknown>;
-
-  constructor(connection: Connection, id: number, readAhead: number) {
-    this.#connection = connection;
-    this.#id = id;
-    this.#readAhead = readAhead;
-    this.#outstanding = readAhead;
-    this.readable = new ReadableStream<unknown>({
-      start: (controller) => {
-        this.#controller = controller;
-      },
-      pull: () => this.#pull(),
-      cancel: () => {
-        this.#finish();
-        this.#connection.cancel(this.#id);
-      },
-    }, new CountQueuingStrategy({ highWaterMark: readAhead }));
-  }
-
-  push(items: unknown[]): void {
-    if (this.#over) return;
-    this.#start();
-    this.#outstanding -= items.length;
-    for (let i = 0; i < items.length; i++) this.#controller.enqueue(items[i]);
-  }
-
-  end(): void {
-    if (this.#over) return;
-    this.#finish();
-    this.#controller.close();
-  }
-
-  fail(reason: unknown): void {
-    if (this.#over) return;
-    this.#finish();
-    this.#controller.error(reason);
-  }
-
-  #start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    const onStart = this.onStart;
-    this.onStart = undefined;
-    onStart?.();
-  }
-
-  #finish(): void {
-    this.#started = true;
-    this.onStart = undefined;
-    this.#over = true;
-    const onEnd = this.onEnd;
-    this.onEnd = undefined;
-    onEnd?.();
-  }
-
-  #pull(): void {
-    if (this.#over) return;
-    const room = (this.#controller.desiredSize ?? 0) - this.#outstanding;
-    if (room >= Math.max(1, this.#readAhead >> 1)) {
-      this.#outstanding += room;
-      this.#connection.send({ t: CREDIT, id: this.#id, n: room });
-    }
   }
 }

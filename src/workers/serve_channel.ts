@@ -1,22 +1,27 @@
 import type { ServerLink } from "./server_link.ts";
 import type { Envelope } from "../core/command.ts";
-import { ClosedError } from "../core/errors.ts";
+import { ClosedError, OverflowError } from "../core/errors.ts";
 import {
   CALL,
   CANCEL,
-  canCross,
+  type Carried,
+  carried,
   type ClientMessage,
   CLOSED,
   CREDIT,
-  FAIL,
-  notCloneable,
-  OK,
+  type ServerMessage,
   STREAM,
-  toWire,
   WATCH,
 } from "./wire.ts";
 import type { Server } from "./serve.ts";
 import { Forward } from "./forward.ts";
+import { Call } from "./serve_call.ts";
+
+/** What an `Owner` has that the fast path uses. */
+interface Asks {
+  ask(op: string, ...args: unknown[]): Promise<unknown>;
+  with(options: { signal: AbortSignal }): Asks;
+}
 
 /**
  * One client's channel, on the serving side.
@@ -33,6 +38,8 @@ export class Channel {
    * the owner never run (a ClosedError told the client they would not).
    */
   readonly #gone = new AbortController();
+  /** The served `Owner`, with this channel's signal (see `#ask`). */
+  #owner: Asks | undefined = undefined;
   #draining = false;
   #done = false;
   /** Value commands sent to the target and not answered yet. */
@@ -43,6 +50,7 @@ export class Channel {
     this.#link = link;
     link.busy = () => this.#inFlight > 0;
     link.onBatch = (batch) => this.#handle(batch, 0);
+    link.onCall = (message) => this.#fastCall(message);
     link.onLost = () => this.#lost();
   }
 
@@ -91,20 +99,57 @@ export class Channel {
     this.#aborts.clear();
   }
 
-  /** Runs a batch in order; resolves once the target accepted it. */
-  #handle(batch: ClientMessage[], start: number): void | Promise<void> {
+  /**
+   * Runs a batch in order; resolves once the target accepted it. A command
+   * carrying a context (with `enter` set) waits for the target's writable
+   * to be idle, and the rest of the batch with it; `entered` is the index
+   * of one that has waited. `fast`: a lone call from the port, answered
+   * at once.
+   */
+  #handle(
+    batch: ClientMessage[],
+    start: number,
+    entered = -1,
+    fast = false,
+  ): void | Promise<void> {
     let last: Promise<void> | undefined;
+    const enter = this.#server.enter;
     for (let i = start; i < batch.length; i++) {
       if (this.#done) return last;
       const message = batch[i];
+      let context: Carried | undefined;
+      if (
+        enter !== undefined && message.t <= WATCH &&
+        (message as { c?: unknown }).c !== undefined
+      ) {
+        context = carried((message as { c?: unknown }).c);
+        if (context !== undefined && i !== entered) {
+          const writer = this.#server.writer;
+          if (!writer.idle) {
+            return new Promise<void>((resolve) =>
+              writer.whenIdle(() => resolve(this.#handle(batch, i, i, fast)))
+            );
+          }
+        }
+      }
       switch (message.t) {
         case CALL:
-          last = this.#call(
-            message.id,
-            message.op,
-            message.args,
-            message.s === 1,
-          );
+          last = context === undefined
+            ? this.#call(
+              message.id,
+              message.op,
+              message.args,
+              message.s === 1,
+              fast,
+            )
+            : this.#enter(context, () =>
+              this.#call(
+                message.id,
+                message.op,
+                message.args,
+                message.s === 1,
+                fast,
+              ));
           break;
         case STREAM: {
           const forward = new Forward(
@@ -114,21 +159,27 @@ export class Channel {
             message.credit,
           );
           this.#streams.set(message.id, forward);
-          last = this.#write({
-            op: message.op,
-            args: message.args,
-            reply: forward.writable,
-            signal: this.#gone.signal,
-          }, forward);
+          const run = () =>
+            this.#write({
+              op: message.op,
+              args: message.args,
+              reply: forward.writable,
+              signal: this.#gone.signal,
+            }, forward);
+          last = context === undefined ? run() : this.#enter(context, run);
           break;
         }
-        case WATCH:
+        case WATCH: {
           // Direct call: it must not overtake this client's earlier commands.
           if (last !== undefined) {
             return last.then(() => this.#handle(batch, i));
           }
-          this.#watch(message.id, message.args, message.credit);
+          const run = () =>
+            this.#watch(message.id, message.args, message.credit);
+          if (context === undefined) run();
+          else this.#enter(context, run);
           break;
+        }
         case CREDIT:
           this.#streams.get(message.id)?.grant(message.n);
           break;
@@ -143,11 +194,35 @@ export class Channel {
     return last;
   }
 
+  /**
+   * `run()` inside the server's `enter`. An `enter` that throws or never
+   * calls `run` does not lose the command: it runs here, outside.
+   */
+  #enter<T>(context: Carried, run: () => T): T {
+    let ran = false;
+    let result!: T;
+    const once = (): T => {
+      if (!ran) {
+        ran = true;
+        result = run();
+      }
+      return result;
+    };
+    try {
+      this.#server.enter!(context, once);
+    } catch {
+      // The command was submitted (or is, below); enter's own error has no
+      // one to go to but the serving thread's code, which gave it.
+    }
+    return once();
+  }
+
   #call(
     id: number,
     op: string,
     args: readonly unknown[],
     cancellable: boolean,
+    fast: boolean,
   ): Promise<void> {
     let signal = this.#gone.signal;
     if (cancellable) {
@@ -156,26 +231,75 @@ export class Channel {
       signal = controller.signal;
     }
     this.#inFlight++;
-    const reply = {
-      resolve: (v: unknown) => {
-        this.#inFlight--;
-        if (cancellable) this.#aborts.delete(id);
-        if (canCross(v)) this.send({ t: OK, id, v });
-        else {
-          this.send({
-            t: FAIL,
-            id,
-            e: toWire(notCloneable(`the reply of "${op}"`)),
-          });
-        }
+    const call = new Call(this, id, op, args, signal, cancellable, fast);
+    return this.#write(call, call);
+  }
+
+  /**
+   * A lone call from the port. Its write needs no waiting for (the client
+   * has nothing else outstanding, and the writable keeps the order); only
+   * one that waits to enter its context holds what follows.
+   */
+  #fastCall(message: ClientMessage): void | Promise<void> {
+    if (this.#done || message.t !== CALL) return;
+    if (
+      this.#server.enter !== undefined &&
+      (message as { c?: unknown }).c !== undefined
+    ) return this.#handle([message], 0, -1, true);
+    const { id, op, args } = message;
+    if (
+      message.s !== 1 && this.#server.asks && Array.isArray(args) &&
+      this.#server.writer.idle
+    ) {
+      this.#ask(id, op, args);
+      return;
+    }
+    this.#call(id, op, args, message.s === 1, true);
+  }
+
+  /**
+   * A fast call to an `Owner` whose writable has nothing queued or in
+   * flight: through `ask()`, which runs an idle owner's handler at once,
+   * with no stream write, envelope or queued command. Same order (the
+   * writable is empty), same signal; an owner whose queue is full refuses
+   * an ask() where a write waits for room, so then the call is written.
+   */
+  #ask(id: number, op: string, args: readonly unknown[]): void {
+    this.#inFlight++;
+    const signal = this.#gone.signal;
+    const call = new Call(this, id, op, args, signal, false, true);
+    const owner = this.#owner ??= (this.#server.target as unknown as Asks).with(
+      {
+        signal,
       },
-      reject: (e: unknown) => {
-        this.#inFlight--;
-        if (cancellable) this.#aborts.delete(id);
-        this.send({ t: FAIL, id, e: toWire(e) });
+    );
+    let reply: Promise<unknown>;
+    try {
+      reply = owner.ask(op, ...args);
+    } catch (error) {
+      reply = Promise.reject(error);
+    }
+    reply.then(
+      (value) => call.resolve(value),
+      (error) => {
+        if (error instanceof OverflowError && !this.#done) {
+          this.#write(call, call);
+        } else call.reject(error);
       },
-    };
-    return this.#write({ op, args, reply, signal }, reply);
+    );
+  }
+
+  /** A call has its answer (see `Call`). */
+  settled(id: number, cancellable: boolean): void {
+    this.#inFlight--;
+    if (cancellable) this.#aborts.delete(id);
+  }
+
+  /** Sends a call's answer: batched, or at once and bare when `fast`. */
+  answer(message: ServerMessage, fast: boolean): void {
+    if (this.#done) return;
+    if (fast) this.#link.reply(message);
+    else this.#link.send(message);
   }
 
   #write(

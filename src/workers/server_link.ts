@@ -1,7 +1,10 @@
 import type { Clock } from "../core/clock.ts";
 import {
+  AFTER,
   BYE,
+  CALL,
   type ClientMessage,
+  CLOSED,
   GRANT,
   HELLO,
   PING,
@@ -29,6 +32,11 @@ export class ServerLink {
    * until it settles (backpressure to the client).
    */
   onBatch: (batch: ClientMessage[]) => void | Promise<void> = () => {};
+  /**
+   * A lone call that came over the port (the fast path): answer it with
+   * {@linkcode reply}. Return a promise only to hold what comes next.
+   */
+  onCall: (message: ClientMessage) => void | Promise<void> = () => {};
   /** The client is gone: closed, terminated, or silent past the heartbeat. */
   onLost: () => void = () => {};
 
@@ -37,10 +45,22 @@ export class ServerLink {
   readonly #options: ServerLinkOptions;
   #pending: ServerMessage[] = [];
   #scheduled = false;
-  #replies: ReadableStreamDefaultController<ServerMessage[]> | undefined;
   #commands: WritableStreamDefaultController | undefined;
-  /** Port mode: batches waiting for the previous one to be consumed. */
-  #inbox: ClientMessage[][] = [];
+  /**
+   * What came over the port, in order: batches (port mode), and lone calls
+   * (the fast path, either mode), each waiting for the one before.
+   */
+  #inbox: (ClientMessage[] | ClientMessage)[] = [];
+  /** The id of the last fast call taken in (stream mode's `AFTER`). */
+  #fastDone = 0;
+  /** A stream batch that waits for fast call `id` (see `AFTER`). */
+  #after:
+    | {
+      id: number;
+      batch: ClientMessage[];
+      resolve: (done: void | Promise<void>) => void;
+    }
+    | undefined = undefined;
   #consuming = false;
   #owed = 0;
   #closed = false;
@@ -61,20 +81,22 @@ export class ServerLink {
         },
         write: (batch) => {
           this.#alive = true;
-          if (!this.#closed) return this.onBatch(batch);
+          if (this.#closed) return;
+          const first = batch[0];
+          if (first?.t === AFTER && first.id > this.#fastDone) {
+            return new Promise<void>((resolve) => {
+              this.#after = { id: first.id, batch, resolve };
+            });
+          }
+          return this.onBatch(batch);
         },
         close: () => this.#lose(),
         abort: () => this.#lose(),
       });
-      const replies = new ReadableStream<ServerMessage[]>({
-        start: (controller) => {
-          this.#replies = controller;
-        },
-        cancel: () => this.#lose(),
-      });
-      port.postMessage({ t: HELLO, mode: "stream", commands, replies }, [
+      // Replies go over the port in both modes: one message, no stream
+      // chunk plus pull; streamed items are paced by CREDIT anyway.
+      port.postMessage({ t: HELLO, mode: "stream", commands }, [
         commands as unknown as Transferable,
-        replies as unknown as Transferable,
       ]);
     } else {
       this.#mode = "port";
@@ -99,23 +121,47 @@ export class ServerLink {
   }
 
   /**
-   * Sends what is queued, then ends the channel from this side. With
-   * streams, the port stays open (unref'd) until the client says goodbye:
-   * closing it now could overtake the replies still in the stream.
+   * The answer to a fast call, posted at once as one bare message (after
+   * whatever is queued, to keep the order).
    */
+  reply(message: ServerMessage): void {
+    if (this.#closed) return;
+    if (this.#pending.length > 0 || this.#owed > 0) this.#flushNow();
+    try {
+      this.#port.postMessage(message);
+    } catch {
+      this.#lose(); // as #flushNow
+    }
+  }
+
+  /** Sends what is queued, then ends the channel from this side. */
   close(): void {
     if (this.#closed) return;
     this.#flushNow();
     this.#closed = true;
-    this.#teardown(this.#mode === "port");
+    this.#teardown();
   }
 
   readonly #onPort = (event: MessageEvent): void => {
     this.#alive = true;
     const data: unknown = event.data;
-    if (Array.isArray(data)) {
+    if (Array.isArray(data) || control(data) === CALL) {
       if (this.#closed) return;
-      this.#inbox.push(data as ClientMessage[]);
+      if (
+        !this.#consuming && this.#inbox.length === 0 && !Array.isArray(data)
+      ) {
+        // A lone call with nothing before it: straight in.
+        const message = data as ClientMessage;
+        const held = this.#take(message);
+        if (held === undefined) this.#fastIn(message.id);
+        else {
+          this.#consuming = true;
+          const done = () => this.#consumed(0, message.id);
+          held.then(done, done);
+        }
+        return;
+      }
+      this.#inbox.push(data as ClientMessage[] | ClientMessage);
       if (!this.#consuming) this.#consume();
       return;
     }
@@ -125,36 +171,64 @@ export class ServerLink {
     }
   };
 
-  /** Port mode: one batch at a time, in order; credit back once consumed. */
+  /**
+   * What came over the port, one at a time, in order; a batch's credit
+   * back once consumed (a fast call takes none).
+   */
   #consume(): void {
     this.#consuming = true;
     while (this.#inbox.length > 0 && !this.#closed) {
-      const batch = this.#inbox[0];
+      const entry = this.#inbox[0];
       this.#inbox = this.#inbox.length === 1 ? [] : this.#inbox.slice(1);
+      const fast = !Array.isArray(entry);
       let result: void | Promise<void>;
-      try {
-        result = this.onBatch(batch);
-      } catch {
-        result = undefined;
+      if (fast) result = this.#take(entry);
+      else {
+        try {
+          result = this.onBatch(entry);
+        } catch {
+          result = undefined;
+        }
       }
+      const n = fast ? 0 : entry.length;
       if (result !== undefined) {
-        result.then(
-          () => this.#consumed(batch.length),
-          () => this.#consumed(batch.length),
-        );
+        const done = () => this.#consumed(n, fast ? entry.id : 0);
+        result.then(done, done);
         return;
       }
-      this.#grant(batch.length);
+      if (fast) this.#fastIn(entry.id);
+      else this.#grant(n);
     }
     this.#consuming = false;
   }
 
-  #consumed(n: number): void {
-    this.#grant(n);
+  /** Hands a fast call over; a promise when it holds what follows. */
+  #take(message: ClientMessage): void | Promise<void> {
+    try {
+      return this.onCall(message);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #consumed(n: number, fastId: number): void {
+    if (fastId > 0) this.#fastIn(fastId);
+    else this.#grant(n);
     this.#consume();
   }
 
+  /** Fast call `id` is in: a stream batch waiting for it may go. */
+  #fastIn(id: number): void {
+    this.#fastDone = id;
+    const after = this.#after;
+    if (after !== undefined && after.id <= id) {
+      this.#after = undefined;
+      after.resolve(this.onBatch(after.batch));
+    }
+  }
+
   #grant(n: number): void {
+    if (n === 0) return;
     this.#owed += n;
     if (!this.#scheduled && !this.#closed) {
       this.#scheduled = true;
@@ -197,10 +271,6 @@ export class ServerLink {
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];
-    if (this.#mode === "stream") {
-      this.#replies!.enqueue(batch);
-      return;
-    }
     try {
       this.#port.postMessage(batch);
     } catch {
@@ -236,25 +306,35 @@ export class ServerLink {
   #lose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // A client dropped for silence may still be there, on a runtime that
+    // fires no close event for the port (Deno): tell it, or its pending
+    // calls would wait for good. (A transferred reply stream's end used
+    // to tell it.)
+    try {
+      this.#port.postMessage([{
+        t: CLOSED,
+        reason: "the serving side went away",
+      }]);
+    } catch {
+      // Gone indeed.
+    }
     this.#teardown();
     this.onLost();
   }
 
-  #teardown(closePort = true): void {
+  #teardown(): void {
     this.#options.clock.clearTimeout(this.#timer);
     if (this.#later !== undefined) clearTimeout(this.#later);
     this.#inbox = [];
-    try {
-      this.#replies?.close();
-    } catch {
-      // Already closed or cancelled.
-    }
+    const after = this.#after;
+    this.#after = undefined;
+    after?.resolve(); // the channel is done: the batch is dropped
     try {
       this.#commands?.error(new Error("channel closed"));
     } catch {
       // Already errored.
     }
     unref(this.#port);
-    if (closePort) this.#port.close();
+    this.#port.close();
   }
 }

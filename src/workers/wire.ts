@@ -3,7 +3,10 @@
  * client and a server exchange, and how errors cross a thread boundary.
  *
  * Messages travel in batches (arrays): every message issued in one
- * microtask turn is sent as one `postMessage` or one stream chunk.
+ * microtask turn is sent as one `postMessage` or one stream chunk. The fast
+ * path is the exception: a lone `CALL` from a client with nothing else
+ * unanswered goes over the port as one bare message, and its `OK`/`FAIL`
+ * comes back the same way, at once (see client_link.ts).
  *
  * @internal
  * @module
@@ -32,6 +35,11 @@ export const CANCEL = 4;
 export const BYE = 5;
 /** Answer to a PING (control port). */
 export const PONG = 6;
+/**
+ * Stream transport: first in the first batch written after a lone call went
+ * over the port (the fast path): hold this batch until call `id` is in.
+ */
+export const AFTER = 7;
 
 // Server → client.
 /** A command's value. */
@@ -63,6 +71,8 @@ export type ClientMessage =
     args: readonly unknown[];
     /** Set when the client may cancel it (a signal or a timeout). */
     s?: 1;
+    /** The carried context (`connect`'s `carry`); absent without one. */
+    c?: Carried;
   }
   | {
     t: typeof STREAM | typeof WATCH;
@@ -70,9 +80,12 @@ export type ClientMessage =
     op: string;
     args: readonly unknown[];
     credit: number;
+    /** The carried context (`connect`'s `carry`); absent without one. */
+    c?: Carried;
   }
   | { t: typeof CREDIT; id: number; n: number }
-  | { t: typeof CANCEL; id: number };
+  | { t: typeof CANCEL; id: number }
+  | { t: typeof AFTER; id: number };
 
 /** A message from a server to a client. */
 export type ServerMessage =
@@ -82,6 +95,46 @@ export type ServerMessage =
   | { t: typeof END; id: number }
   | { t: typeof CLOSED; reason: string }
   | { t: typeof GRANT; n: number };
+
+/**
+ * A context record carried with a command (trace context, a tenant id…):
+ * string keys to string values.
+ */
+export type Carried = Record<string, string>;
+
+/** At most this many entries in a carried record. */
+export const MAX_CARRIED_ENTRIES = 32;
+/** At most this many characters in a carried key or value. */
+export const MAX_CARRIED_LENGTH = 1024;
+
+/**
+ * `value` as a carried record, or `undefined` when it is not one: a plain
+ * object (prototype `Object.prototype` or `null`) of at most
+ * {@linkcode MAX_CARRIED_ENTRIES} own entries, each key and each value a
+ * string of at most {@linkcode MAX_CARRIED_LENGTH} characters. Whatever
+ * else arrives from the other thread is dropped whole (as W3C trace
+ * context drops a malformed `traceparent`): the command still runs, with
+ * no context. Reads own data only; never throws on cloned data.
+ */
+export function carried(value: unknown): Carried | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return undefined;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length > MAX_CARRIED_ENTRIES) return undefined;
+  const record = value as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const entry = record[key];
+    if (
+      key.length > MAX_CARRIED_LENGTH || typeof entry !== "string" ||
+      entry.length > MAX_CARRIED_LENGTH
+    ) return undefined;
+  }
+  return record as Carried;
+}
 
 /** An error as it crosses a thread: its class name, message and data. */
 export interface WireError {
