@@ -62,6 +62,22 @@ export type {
   StateConfig,
   TransitionConfig,
 } from "./src/machine/types.ts";
+export type {
+  AbortedEvent,
+  AcceptedEvent,
+  EventRefusedEvent,
+  InspectEvent,
+  InspectEventBase,
+  Inspector,
+  OwnerStats,
+  OwnerStatsRunning,
+  RefusedEvent,
+  SettledEvent,
+  StartedEvent,
+  StuckEvent,
+  TimedOutEvent,
+  TransitionEvent,
+} from "./src/core/inspect.ts";
 export { Lifecycle } from "./src/core/lifecycle.ts";
 export type { OwnerOptions } from "./src/core/options.ts";
 export {

@@ -1,6 +1,7 @@
 /**
  * The timer functions warden uses for command timeouts and state timeouts.
- * Pass your own (a fake clock) to make time-dependent tests deterministic.
+ * Pass your own (a fake clock) to make time-dependent tests deterministic;
+ * give it a `now()` too and inspection events' times follow it.
  *
  * @example A manual clock for tests
  * ```ts
@@ -21,6 +22,11 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): unknown;
   /** Cancels a timer made by `setTimeout`. Unknown handles are ignored. */
   clearTimeout(handle: unknown): void;
+  /**
+   * The current time in milliseconds, for inspection events and
+   * `stats()`. Optional: without it, `performance.now()`.
+   */
+  now?(): number;
 }
 
 /** The runtime's own timers. */

@@ -228,3 +228,46 @@ export class TransitionError extends Error {
     this.event = event;
   }
 }
+
+/**
+ * An `inspect` function threw (or its promise rejected): reported to the
+ * owner's `onError` with the inspector's error as `cause`. The owner went
+ * on exactly as it would have without an inspector.
+ *
+ * @example
+ * ```ts
+ * import { InspectorError, Store } from "@warden/core";
+ * import assert from "node:assert/strict";
+ *
+ * const reported: unknown[] = [];
+ * const store = new Store<string, number>({
+ *   inspect: () => {
+ *     throw new Error("exporter down");
+ *   },
+ *   onError: (error) => reported.push(error),
+ * });
+ * await store.set("a", 1); // unaffected
+ * assert.equal(await store.get("a"), 1);
+ * assert.ok(reported[0] instanceof InspectorError);
+ * assert.equal(reported[0].event, "accepted");
+ * ```
+ */
+export class InspectorError extends Error {
+  /** The `type` of the event the inspector failed on. */
+  readonly event: string;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param event The type of the event the inspector failed on.
+   * @param options What the inspector threw, as `cause`.
+   */
+  constructor(event: string, options: { cause?: unknown } = {}) {
+    super(
+      `The inspector failed on a "${event}" event; the owner carried on`,
+      "cause" in options ? { cause: options.cause } : undefined,
+    );
+    this.name = "InspectorError";
+    this.event = event;
+  }
+}

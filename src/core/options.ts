@@ -1,4 +1,5 @@
 import type { Clock } from "./clock.ts";
+import type { Inspector } from "./inspect.ts";
 
 /**
  * Options every owner takes: `Owner`, `Store` and `Machine`.
@@ -75,4 +76,22 @@ export interface OwnerOptions {
    * @default {console.error}
    */
   onError?: (error: unknown) => void;
+  /**
+   * Called with an event at each step of every command: accepted,
+   * started, settled, refused, timed out, aborted, stuck (and a Machine's
+   * transitions and refused events); see `InspectEvent`. Called
+   * synchronously; what it returns is ignored (a promise is not awaited).
+   * If it throws, `onError` gets an `InspectorError` and the owner carries
+   * on unchanged. Unset, inspection costs nothing.
+   *
+   * @default {undefined}
+   */
+  inspect?: Inspector;
+  /**
+   * Whether events carry the commands' arguments (`accepted.args`) and
+   * results (`settled.value`): they may be large, or secret.
+   *
+   * @default {false}
+   */
+  inspectValues?: boolean;
 }
