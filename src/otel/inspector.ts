@@ -48,15 +48,21 @@ const defaultName = (op: string): string => `warden ${op}`;
  * or is aborted.
  *
  * Attributes: `warden.op`, `warden.owner`, `warden.command_id`,
- * `warden.queued` (commands waiting behind it when accepted),
- * `warden.queue_wait_ms` (accepted → started), `warden.run_ms` (started →
- * settled). A rejected, refused, timed-out or aborted command has error
- * status and its error recorded as an exception (the error itself only when
- * the owner includes values in its events, else its kind); a `Machine`'s
- * transitions and refused events are span events. Fulfilled commands leave
- * the status unset, as OpenTelemetry asks of instrumentation libraries.
+ * `warden.queued` (commands waiting to start when it was accepted, itself
+ * included), `warden.queue_wait_ms` (accepted → started), `warden.run_ms`
+ * (started → settled). A rejected, refused, timed-out, aborted or stuck
+ * command has error status and its error recorded as an exception (for a
+ * timeout or a stuck handler, a message saying so); a `Machine`'s
+ * transitions and refused events are span events, and a state timeout's
+ * transition (no command) gets a span of its own, `warden after`.
+ * Fulfilled commands leave the status unset, as OpenTelemetry asks of
+ * instrumentation libraries.
  *
- * Give each owner its own inspector: command ids are counted per owner.
+ * A command that times out or is aborted while queued ends its span then;
+ * one whose handler was running keeps its span (with error status) open
+ * until the handler settles, so the span covers the handler's real run.
+ *
+ * One inspector may watch several owners (events carry `ownerId`).
  *
  * @example
  * ```ts
@@ -97,7 +103,9 @@ export function otelInspector(
       }`,
     );
   }
-  const open = new Map<number, Span>();
+  // Open spans by owner, then command id: one inspector may watch several
+  // owners (ownerId tells them apart).
+  const open = new Map<number, Map<number, Span>>();
   const start = (
     op: string,
     owner: string,
@@ -106,55 +114,62 @@ export function otelInspector(
     tracer.startSpan(spanName(op, owner), {
       attributes: { "warden.op": op, "warden.owner": owner, ...attributes },
     }, context?.active());
-  const finish = (id: number): Span | undefined => {
-    const span = open.get(id);
-    open.delete(id);
-    return span;
+  const get = (event: InspectEvent): Span | undefined =>
+    open.get(event.ownerId)?.get(event.id);
+  const end = (event: InspectEvent, span: Span): void => {
+    span.end();
+    const spans = open.get(event.ownerId);
+    spans?.delete(event.id);
+    if (spans?.size === 0) open.delete(event.ownerId);
   };
   return (event: InspectEvent): void => {
     switch (event.type) {
-      case "accepted":
-        open.set(
-          event.id,
-          start(event.op, event.owner, {
-            "warden.command_id": event.id,
-            "warden.queued": event.queued,
-          }),
-        );
+      case "accepted": {
+        const span = start(event.op, event.owner, {
+          "warden.command_id": event.id,
+          "warden.queued": event.queued,
+        });
+        let spans = open.get(event.ownerId);
+        if (spans === undefined) open.set(event.ownerId, spans = new Map());
+        spans.set(event.id, span);
         return;
+      }
       case "started": {
-        const span = open.get(event.id);
+        const span = get(event);
         span?.setAttribute("warden.queue_wait_ms", event.waited);
         span?.addEvent("warden.started");
         return;
       }
-      case "transition":
-        open.get(event.id)?.addEvent("warden.transition", {
+      case "transition": {
+        const attributes = {
           "warden.from": event.from,
           "warden.event": event.event,
           "warden.to": event.to,
-        });
+        };
+        if (event.id !== 0) {
+          get(event)?.addEvent("warden.transition", attributes);
+          return;
+        }
+        // A state timeout (`after`) moved the machine: no command, so a
+        // span of its own.
+        const span = start(event.op, event.owner, {});
+        span.addEvent("warden.transition", attributes);
+        span.end();
         return;
+      }
       case "eventRefused":
-        open.get(event.id)?.addEvent("warden.event_refused", {
+        get(event)?.addEvent("warden.event_refused", {
           "warden.from": event.from,
           "warden.event": event.event,
           "warden.error": errorName(event.error),
         });
         return;
-      case "stuck":
-        open.get(event.id)?.addEvent("warden.stuck", {
-          "warden.run_ms": event.ran,
-        });
-        return;
       case "settled": {
-        const span = finish(event.id);
+        const span = get(event);
         if (span === undefined) return;
         span.setAttribute("warden.run_ms", event.ran);
-        if (event.outcome === "rejected") {
-          fail(span, "error" in event ? event.error : undefined, "rejected");
-        }
-        span.end();
+        if (event.outcome === "rejected") fail(span, event.error, "rejected");
+        end(event, span);
         return;
       }
       case "refused": {
@@ -166,7 +181,7 @@ export function otelInspector(
         return;
       }
       case "timedOut": {
-        const span = finish(event.id);
+        const span = get(event);
         if (span === undefined) return;
         span.setAttribute("warden.timed_out", event.while);
         fail(
@@ -174,14 +189,28 @@ export function otelInspector(
           undefined,
           `timed out after ${event.after} ms while ${event.while}`,
         );
-        span.end();
+        // A running handler goes on, and its `settled` ends the span.
+        if (event.while === "queued") end(event, span);
         return;
       }
       case "aborted": {
-        const span = finish(event.id);
+        const span = get(event);
         if (span === undefined) return;
-        fail(span, "reason" in event ? event.reason : undefined, "aborted");
-        span.end();
+        span.setAttribute("warden.aborted", event.while);
+        fail(span, event.reason, "aborted");
+        if (event.while === "queued") end(event, span);
+        return;
+      }
+      case "stuck": {
+        const span = get(event);
+        if (span === undefined) return;
+        span.setAttribute("warden.run_ms", event.ran);
+        fail(
+          span,
+          undefined,
+          `stuck: the handler ran past handlerTimeout (${event.ran} ms)`,
+        );
+        end(event, span);
         return;
       }
     }
