@@ -295,13 +295,20 @@ export class Store<K, V> extends Lifecycle {
 
   /**
    * Whether a plain command may run at once, here in the call: the owner
-   * is idle (see `Engine.idle`) and no signal of this handle has aborted.
-   * `get`, `set` and `has` then skip building a command: they run no user
-   * code, so they are the whole of their own turn. Anything else, and any
-   * command while the owner is busy, goes through the engine.
+   * is idle and not inspected (see `Engine.quick`) and no signal of this
+   * handle has aborted. `get`, `set` and `has` then skip building a
+   * command: they run no user code, so they are the whole of their own
+   * turn (counted in `stats()` as settled). Anything else, any command
+   * while the owner is busy, and every command of an inspected store,
+   * goes through the engine.
    */
   #now(): boolean {
-    return this.#engine.idle && this.#defaults?.signal?.aborted !== true;
+    const engine = this.#engine;
+    if (!engine.quick || this.#defaults?.signal?.aborted === true) {
+      return false;
+    }
+    engine.direct++;
+    return true;
   }
 
   /**

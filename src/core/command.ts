@@ -122,6 +122,23 @@ interface Extra {
   watching: Set<Command> | undefined;
   /** How messages name the command (see `arm()`); undefined: `"op"`. */
   label: ((command: Command) => string) | undefined;
+  /** Told when it times out or is aborted (see `arm()`). */
+  observer: CommandObserver | undefined;
+}
+
+/**
+ * The owner's side of a command's timeout and abort signal: told after
+ * the command rejected for either, so that `stats()` and the inspection
+ * events can count it. Only commands with a timeout, a signal or a stream
+ * reply have one (they have an `Extra` anyway).
+ *
+ * @internal
+ */
+export interface CommandObserver {
+  /** `command` rejected with a `TimeoutError` after `ms`. */
+  commandTimedOut(command: Command, ms: number): void;
+  /** `command` was aborted (its signal, or its stream's reader), `reason`. */
+  commandAborted(command: Command, reason: unknown): void;
 }
 
 /**
@@ -203,7 +220,7 @@ function watch(signal: AbortSignal, command: Command): Set<Command> {
     watched.set(signal, set);
     signal.addEventListener("abort", () => {
       watched.delete(signal);
-      for (const c of set) c.reject(signal.reason); // each leaves the set
+      for (const c of set) c.abort(signal.reason); // each leaves the set
     }, { once: true });
   }
   commands.add(command);
@@ -238,6 +255,8 @@ export class Command {
   /** Reassigned only by `reuse()`, on an engine's spare (see `Engine`). */
   op: string;
   args: readonly unknown[];
+  /** Its number on its owner, in acceptance order (see `OwnerStats`). */
+  id = 0;
   /** The reply's `resolve`; `NOOP` once settled. */
   #resolve: (value: unknown) => void;
   #extra: Extra | undefined;
@@ -266,6 +285,7 @@ export class Command {
         deadline: undefined,
         watching: undefined,
         label: undefined,
+        observer: undefined,
       };
   }
 
@@ -295,6 +315,7 @@ export class Command {
         deadline: undefined,
         watching: undefined,
         label: undefined,
+        observer: undefined,
       };
     }
   }
@@ -328,6 +349,7 @@ export class Command {
     timeout: number | undefined,
     clock: Clock,
     label?: (command: Command) => string,
+    observer?: CommandObserver,
   ): boolean {
     const signal = this.#extra?.signal;
     if (signal) {
@@ -337,6 +359,7 @@ export class Command {
       }
       this.#extra!.watching = watch(signal, this);
     }
+    if (this.#extra !== undefined) this.#extra.observer = observer;
     if (timeout !== undefined && timeout !== Infinity) {
       const extra = this.#extra ??= {
         kind: VALUE,
@@ -345,8 +368,10 @@ export class Command {
         deadline: undefined,
         watching: undefined,
         label: undefined,
+        observer: undefined,
       };
       extra.label = label;
+      extra.observer = observer;
       extra.deadline = join(this, clock, timeout);
     }
     return true;
@@ -363,6 +388,14 @@ export class Command {
         { timeout, command: this.info() },
       ),
     );
+    this.#extra?.observer?.commandTimedOut(this, timeout);
+  }
+
+  /** Rejects with `reason` as an abort: its signal, or its reader left. */
+  abort(reason: unknown): void {
+    if (this.#resolve === NOOP) return;
+    this.reject(reason);
+    this.#extra?.observer?.commandAborted(this, reason);
   }
 
   resolve(value: unknown): void {

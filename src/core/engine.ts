@@ -9,6 +9,7 @@
 import type { Clock } from "./clock.ts";
 import {
   Command,
+  type CommandObserver,
   type CommandOptions,
   OWNED_PAIRS,
   type ReplyKind,
@@ -20,6 +21,8 @@ import { Deque } from "./deque.ts";
 import { ClosedError, OverflowError, ReentrancyError } from "./errors.ts";
 import { applyHandler, type Dispatch, type StateHandler } from "./handler.ts";
 import { awaitTimed } from "./handler_timeout.ts";
+import type { OwnerStats } from "./inspect.ts";
+import { Inspection } from "./inspection.ts";
 import { isPromiseLike } from "./is_promise_like.ts";
 import type { OwnerOptions } from "./options.ts";
 import { fromEnvelope } from "./raw.ts";
@@ -71,7 +74,7 @@ let handlersRunning = 0;
  *
  * @internal
  */
-export class Engine {
+export class Engine implements CommandObserver {
   readonly #dispatch: Dispatch;
   readonly #highWaterMark: number;
   readonly #rejectOverflow: boolean;
@@ -126,6 +129,31 @@ export class Engine {
   #abortReason: unknown = undefined;
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
+  /**
+   * The `inspect` option at work, or undefined: every point that emits an
+   * event checks it with one `!== undefined`, and does nothing else when
+   * it is unset (no allocation, no closure, no clock read).
+   */
+  readonly #inspection: Inspection | undefined;
+  /** The clock's time, in ms (`stats()`, and the inspection events). */
+  readonly #time: () => number;
+  // `stats()`: plain increments on paths that exist anyway.
+  /** The last command id given (ids count accepted commands). */
+  #ids = 0;
+  /** Accepted commands whose handler returned. */
+  #fulfilled = 0;
+  /** Accepted commands whose handler threw, or that never got to finish. */
+  #rejected = 0;
+  /** Commands refused before acceptance. */
+  #refused = 0;
+  /**
+   * Commands a `Store` ran itself, on its idle fast path (see
+   * `Store.#now()`): counted as accepted and fulfilled.
+   */
+  direct = 0;
+  /** The command whose handler is running asynchronously, and since when. */
+  #async: Command | undefined = undefined;
+  #since = 0;
 
   constructor(dispatch: Dispatch, options: OwnerOptions, kind: string) {
     const {
@@ -136,6 +164,9 @@ export class Engine {
       clock,
       onError,
       signal,
+      inspect,
+      inspectValues,
+      time,
     } = settings(options, kind);
     this.#dispatch = dispatch;
     this.#highWaterMark = highWaterMark;
@@ -144,6 +175,10 @@ export class Engine {
     this.#handlerTimeout = handlerTimeout;
     this.#clock = clock;
     this.onError = onError;
+    this.#time = time;
+    this.#inspection = inspect === undefined
+      ? undefined
+      : new Inspection(inspect, inspectValues, kind, time, this.#report);
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     if (signal?.aborted) this.abort(signal.reason);
     else {signal?.addEventListener("abort", () => this.abort(signal.reason), {
@@ -168,6 +203,36 @@ export class Engine {
   get idle(): boolean {
     return !this.#busy && this.#now === undefined && this.#phase === OPEN &&
       handlersRunning === 0;
+  }
+
+  /**
+   * `idle`, and not inspected: a `Store` may then run `get`/`set`/`has`
+   * itself, with no event to emit (see `Store.#now()`).
+   */
+  get quick(): boolean {
+    return this.#inspection === undefined && this.idle;
+  }
+
+  /** The inspection, for a Machine's transition events; undefined if off. */
+  get inspection(): Inspection | undefined {
+    return this.#inspection;
+  }
+
+  /** What `stats()` on the owner returns. */
+  stats(): OwnerStats {
+    const running = this.#async;
+    return Object.freeze({
+      queued: this.#queued,
+      waiting: this.#waiting.length,
+      running: running === undefined ? undefined : Object.freeze({
+        op: running.op,
+        id: running.id,
+        for: this.#time() - this.#since,
+      }),
+      settled: this.#fulfilled + this.direct,
+      rejected: this.#rejected,
+      refused: this.#refused,
+    });
   }
 
   /** Whether new commands are refused. */
@@ -243,11 +308,15 @@ export class Engine {
   ): Promise<unknown> {
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) {
+      this.#refuse(op, "aborted", signal.reason);
       return Promise.reject(signal.reason);
     }
     // The spare stands for the running command (close and abort wait for
     // it), whether or not the handler takes it.
     const spare = this.#now = this.#spare;
+    const id = ++this.#ids;
+    const inspection = this.#inspection;
+    if (inspection !== undefined) inspection.inline(spare, id, op, args);
     let result: unknown;
     let threw = false;
     this.#dispatching = true;
@@ -264,7 +333,13 @@ export class Engine {
     }
     if (threw || !(result instanceof Promise)) {
       this.#idleAgain();
-      return threw ? Promise.reject(result) : Promise.resolve(result);
+      if (inspection !== undefined) inspection.settled(spare, threw, result);
+      if (threw) {
+        this.#rejected++;
+        return Promise.reject(result);
+      }
+      this.#fulfilled++;
+      return Promise.resolve(result);
     }
     // An asynchronous handler: a dispatcher may hold on to the spare (a
     // Machine's effects do), so it becomes this command, and a new spare
@@ -274,6 +349,8 @@ export class Engine {
       command = spare;
       this.#spare = new Command("", [], VALUE, undefined, unbound);
     } else command = new Command(op, args, VALUE, undefined, unbound);
+    command.id = id;
+    if (inspection !== undefined) inspection.rekey(spare, command);
     return this.#runningAsync(command, result as Promise<unknown>, options);
   }
 
@@ -290,9 +367,15 @@ export class Engine {
     const promise = new Promise<unknown>(capture);
     command.bind(captured, options?.signal);
     captured = noop;
-    this.#now = this.#current = command;
+    this.#now = this.#current = this.#async = command;
+    this.#since = this.#time();
     this.#busy = true;
-    command.arm(options?.timeout ?? this.#timeout, this.#clock, this.label);
+    command.arm(
+      options?.timeout ?? this.#timeout,
+      this.#clock,
+      this.label,
+      this,
+    );
     this.#await(command, result);
     return promise;
   }
@@ -345,7 +428,7 @@ export class Engine {
       (reason) => source.fail(reason),
     );
     // A reader that cancels before the command runs: it never runs.
-    source.onCancel = () => command.reject(undefined);
+    source.onCancel = () => command.abort(undefined);
     this.submit(command, options?.timeout);
     return readable;
   }
@@ -353,34 +436,85 @@ export class Engine {
   /** Queues a command, or settles it at once if it cannot be queued. */
   submit(command: Command, timeout: number | undefined, wait = false): void {
     if (this.#phase !== OPEN || this.#dispatching) {
-      command.reject(
-        this.#dispatching ? reentrancy(command) : this.#refusal(command),
+      const error = this.#dispatching
+        ? reentrancy(command)
+        : this.#refusal(command);
+      command.reject(error);
+      this.#refuse(
+        command.op,
+        this.#dispatching ? "reentrant" : "closed",
+        error,
       );
       return;
     }
-    if (!command.arm(timeout ?? this.#timeout, this.#clock, this.label)) {
+    if (!command.arm(timeout ?? this.#timeout, this.#clock, this.label, this)) {
+      this.#refuse(command.op, "aborted", command.signal?.reason);
       return;
     }
     if (this.#queued >= this.#highWaterMark || this.#waiting.length > 0) {
       if (this.#rejectOverflow && !wait) {
-        command.reject(
-          new OverflowError(
-            `Cannot run ${
-              this.#name(command)
-            }: the queue is full (highWaterMark ${this.#highWaterMark}); retry later, or use overflow: "wait"`,
-            { limit: this.#highWaterMark, command: command.info() },
-          ),
+        const error = new OverflowError(
+          `Cannot run ${
+            this.#name(command)
+          }: the queue is full (highWaterMark ${this.#highWaterMark}); retry later, or use overflow: "wait"`,
+          { limit: this.#highWaterMark, command: command.info() },
         );
+        command.reject(error);
+        this.#refuse(command.op, "overflow", error);
         return;
       }
+      command.id = ++this.#ids;
       this.#waiting.push(command);
+      if (this.#inspection !== undefined) this.#accepted(command);
       return;
     }
+    command.id = ++this.#ids;
     this.#queued++;
     this.#pending.push(command);
+    if (this.#inspection !== undefined) this.#accepted(command);
     if (!this.#busy) {
       this.#busy = true;
       queueMicrotask(this.#flush);
+    }
+  }
+
+  #accepted(command: Command): void {
+    this.#inspection!.accepted(
+      command,
+      command.id,
+      command.op,
+      command.args,
+      this.#queued + this.#waiting.length,
+    );
+  }
+
+  /** A command refused before acceptance: counted, and reported. */
+  #refuse(
+    op: string,
+    reason: "overflow" | "closed" | "reentrant" | "aborted",
+    error: unknown,
+  ): void {
+    this.#refused++;
+    if (this.#inspection !== undefined) {
+      this.#inspection.refused(op, reason, error);
+    }
+  }
+
+  /** See `CommandObserver`: a command's own timeout passed. */
+  commandTimedOut(command: Command, ms: number): void {
+    const running = command === this.#async;
+    if (!running) this.#rejected++; // it never runs: this is its end
+    if (this.#inspection !== undefined) {
+      this.#inspection.timedOut(command, ms, running);
+    }
+  }
+
+  /** See `CommandObserver`: a command's signal aborted it. */
+  commandAborted(command: Command, reason: unknown): void {
+    const running = command === this.#async;
+    if (!running) this.#rejected++;
+    if (this.#inspection !== undefined) {
+      this.#inspection.aborted(command, reason, running);
     }
   }
 
@@ -453,12 +587,18 @@ export class Engine {
     this.label?.(command) ?? `"${command.op}"`;
 
   #rejectAborted(command: Command): void {
-    command.reject(
-      this.#abortReason !== undefined ? this.#abortReason : new ClosedError(
+    if (command.settled) return;
+    const reason = this.#abortReason !== undefined
+      ? this.#abortReason
+      : new ClosedError(
         `Command ${this.#name(command)} was not run: the owner was aborted`,
         { command: command.info() },
-      ),
-    );
+      );
+    command.reject(reason);
+    this.#rejected++;
+    if (this.#inspection !== undefined) {
+      this.#inspection.aborted(command, reason, false);
+    }
   }
 
   #start(): WritableStreamDefaultWriter<Command[]> {
@@ -565,19 +705,27 @@ export class Engine {
       }
       let result: unknown;
       this.#current = command;
+      const inspection = this.#inspection;
+      if (inspection !== undefined) inspection.started(command);
       try {
         result = this.#invoke(command);
       } catch (error) {
         command.reject(error);
+        this.#rejected++;
+        if (inspection !== undefined) inspection.settled(command, true, error);
         continue;
       }
       if (result instanceof Promise) {
         this.#index = i;
+        this.#async = command;
+        this.#since = this.#time();
         this.#refill(); // its start made room: admit who waits for it
         this.#await(command, result);
         return;
       }
       command.resolve(result);
+      this.#fulfilled++;
+      if (inspection !== undefined) inspection.settled(command, false, result);
     }
     this.#more();
   }
@@ -587,6 +735,7 @@ export class Engine {
    * the next command of the batch, or end the inline run.
    */
   readonly #resume = (): void => {
+    this.#async = undefined;
     const batch = this.#batch;
     if (batch === undefined) this.#afterNow();
     else this.#run(batch, this.#index + 1);
@@ -629,13 +778,37 @@ export class Engine {
   }
 
   readonly #onValue = (value: unknown): void => {
-    this.#current!.resolve(value);
+    this.#handlerDone(this.#current!, false, value);
     this.#resume();
   };
 
   readonly #onError = (error: unknown): void => {
-    this.#current!.reject(error);
+    this.#handlerDone(this.#current!, true, error);
     this.#resume();
+  };
+
+  /** An asynchronous handler settled: its reply, counted and reported. */
+  readonly #handlerDone = (
+    command: Command,
+    rejected: boolean,
+    result: unknown,
+  ): void => {
+    if (rejected) {
+      command.reject(result);
+      this.#rejected++;
+    } else {
+      command.resolve(result);
+      this.#fulfilled++;
+    }
+    if (this.#inspection !== undefined) {
+      this.#inspection.settled(command, rejected, result);
+    }
+  };
+
+  /** A handler ran past `handlerTimeout` (its command already rejected). */
+  readonly #handlerStuck = (command: Command): void => {
+    this.#rejected++;
+    if (this.#inspection !== undefined) this.#inspection.stuck(command);
   };
 
   /** See `awaitTimed()`: the owner's side of a timed handler. */
@@ -648,6 +821,8 @@ export class Engine {
       this.#report,
       this.#resume,
       this.#name,
+      this.#handlerDone,
+      this.#handlerStuck,
     );
   }
 

@@ -240,7 +240,7 @@ export class TransitionError extends Error {
  * import assert from "node:assert/strict";
  *
  * const reported: unknown[] = [];
- * const store = new Store<string, number>({
+ * const store = new Store<string, number>([], {
  *   inspect: () => {
  *     throw new Error("exporter down");
  *   },

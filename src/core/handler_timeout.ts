@@ -6,8 +6,9 @@ import { TimeoutError } from "./errors.ts";
  * A handler's asynchronous part, raced against `handlerTimeout` (`ms`):
  * past it, the command is rejected, `onError` told (the message names the
  * command as `name()` does), and the owner moves on.
- * Whichever of handler and timer comes first settles the command, then
- * calls `resume()`; the later one is ignored. (The command stopped counting
+ * Whichever of handler and timer comes first settles the command (the
+ * handler through `handled()`; the timer tells `stuck()`), then calls
+ * `resume()`; the later one is ignored. (The command stopped counting
  * against `highWaterMark` when it started.)
  *
  * @internal
@@ -20,6 +21,8 @@ export function awaitTimed(
   onError: (error: unknown) => void,
   resume: () => void,
   name: (command: Command) => string,
+  handled: (command: Command, rejected: boolean, result: unknown) => void,
+  stuck: (command: Command) => void,
 ): void {
   let done = false;
   let timer: unknown = undefined;
@@ -39,6 +42,7 @@ export function awaitTimed(
         { timeout: ms, command: command.info() },
       );
       command.reject(error);
+      stuck(command);
       try {
         onError(error);
       } catch {
@@ -46,7 +50,7 @@ export function awaitTimed(
       }
     }), ms);
   result.then(
-    (value) => finish(() => command.resolve(value)),
-    (error) => finish(() => command.reject(error)),
+    (value) => finish(() => handled(command, false, value)),
+    (error) => finish(() => handled(command, true, error)),
   );
 }

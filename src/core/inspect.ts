@@ -41,7 +41,7 @@
  * const inspect: Inspector = (event) => {
  *   events.push(event);
  * };
- * const store = new Store<string, number>({ inspect });
+ * const store = new Store<string, number>([], { inspect });
  * await store.set("a", 1);
  * assert.deepEqual(events.map((e) => e.type), ["accepted", "started", "settled"]);
  * ```

@@ -1,5 +1,6 @@
 import type { Envelope } from "./command.ts";
 import type { Engine } from "./engine.ts";
+import type { OwnerStats } from "./inspect.ts";
 
 /**
  * What every owner ({@linkcode Owner}, {@linkcode Store},
@@ -122,6 +123,41 @@ export abstract class Lifecycle implements AsyncDisposable {
    */
   get closed(): Promise<void> {
     return this.#engine.closed;
+  }
+
+  /**
+   * The owner's live counters, now: how many commands are queued (and
+   * waiting beyond `highWaterMark`), the command whose handler is running
+   * asynchronously (op, id, and for how many ms), and totals since the
+   * owner started. A frozen plain object; cheap (no command is sent, so it
+   * answers even while a handler is stuck). A synchronous handler is never
+   * seen running: nothing else runs until it returns.
+   *
+   * @returns A frozen {@linkcode OwnerStats}.
+   *
+   * @example Find the handler that holds the owner
+   * ```ts
+   * import { Owner } from "@warden/core";
+   * import assert from "node:assert/strict";
+   *
+   * let release = () => {};
+   * const owner = new Owner({}, {
+   *   sync: () => new Promise<void>((resolve) => (release = resolve)),
+   *   ping: () => "pong",
+   * });
+   * const syncing = owner.ask("sync");
+   * const ping = owner.ask("ping"); // queued behind it
+   * const stats = owner.stats();
+   * assert.equal(stats.running?.op, "sync");
+   * assert.equal(stats.queued, 1);
+   * release();
+   * await syncing;
+   * assert.equal(await ping, "pong");
+   * assert.equal(owner.stats().settled, 2);
+   * ```
+   */
+  stats(): OwnerStats {
+    return this.#engine.stats();
   }
 
   /**

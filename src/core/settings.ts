@@ -1,6 +1,7 @@
 import { systemClock } from "./clock.ts";
 import type { Clock } from "./clock.ts";
 import { describe } from "./describe.ts";
+import type { Inspector } from "./inspect.ts";
 import type { OwnerOptions } from "./options.ts";
 import { optionalSignal, positiveInteger, timeoutValue } from "./validate.ts";
 
@@ -13,6 +14,10 @@ export interface Settings {
   readonly clock: Clock;
   readonly onError: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
+  readonly inspect: Inspector | undefined;
+  readonly inspectValues: boolean;
+  /** The clock's `now()`, or `performance.now()`. */
+  readonly time: () => number;
 }
 
 /**
@@ -38,6 +43,8 @@ export function settings(options: OwnerOptions, kind: string): Settings {
     handlerTimeout = Infinity,
     clock = systemClock,
     onError = (error: unknown) => console.error(error),
+    inspect,
+    inspectValues = false,
   } = options;
   const mark = highWaterMark === Infinity
     ? Infinity
@@ -69,6 +76,28 @@ export function settings(options: OwnerOptions, kind: string): Settings {
       }`,
     );
   }
+  if (inspect !== undefined && typeof inspect !== "function") {
+    throw new TypeError(
+      `Cannot ${action}: inspect must be a function, received ${
+        describe(inspect)
+      }`,
+    );
+  }
+  if (typeof inspectValues !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: inspectValues must be a boolean, received ${
+        describe(inspectValues)
+      }`,
+    );
+  }
+  const now = (clock as { now?: unknown }).now;
+  if (now !== undefined && typeof now !== "function") {
+    throw new TypeError(
+      `Cannot ${action}: clock.now must be a function, received ${
+        describe(now)
+      }`,
+    );
+  }
   optionalSignal(signal, action);
   return {
     highWaterMark: mark,
@@ -78,5 +107,8 @@ export function settings(options: OwnerOptions, kind: string): Settings {
     clock,
     onError,
     signal,
+    inspect,
+    inspectValues,
+    time: now === undefined ? () => performance.now() : () => clock.now!(),
   };
 }

@@ -220,7 +220,13 @@ export class Core {
 
   #send(command: Command, event: unknown, payload: unknown): unknown {
     const edge = this.#select(event, payload);
-    if (edge instanceof TransitionError) throw edge;
+    if (edge instanceof TransitionError) {
+      const inspection = this.engine.inspection;
+      if (inspection !== undefined) {
+        inspection.eventRefused(edge.from, edge.event, edge);
+      }
+      throw edge;
+    }
     return this.#transition(
       command,
       event as string,
@@ -278,6 +284,8 @@ export class Core {
   #commit(from: string, event: string, to: string, context: unknown): void {
     this.#state = to;
     this.#context = context;
+    const inspection = this.engine.inspection;
+    if (inspection !== undefined) inspection.transition(from, event, to);
     this.#disarm();
     this.#arm(to);
     if (this.#watchers.size === 0) return;

@@ -1,0 +1,285 @@
+import type { Command } from "./command.ts";
+import { InspectorError } from "./errors.ts";
+import type { InspectEvent, Inspector, RefusedEvent } from "./inspect.ts";
+import { isPromiseLike } from "./is_promise_like.ts";
+
+/** An inspected command's numbers, from `accepted` to its last event. */
+interface Probe {
+  readonly id: number;
+  readonly op: string;
+  readonly acceptedAt: number;
+  startedAt: number;
+}
+
+/** Inspected owners made so far in this realm: the next one's `ownerId`. */
+let owners = 0;
+
+/**
+ * An owner's `inspect` option at work: builds each event and hands it to
+ * the inspector, so that an inspector that throws or returns a rejected
+ * promise is reported to `onError` (as an `InspectorError`) and can change
+ * nothing else. The engine makes one only when `inspect` is set, and
+ * checks for it with one `!== undefined` at each point that emits: with
+ * `inspect` unset nothing here runs.
+ *
+ * @internal
+ */
+export class Inspection {
+  readonly #inspector: Inspector;
+  readonly #report: (error: unknown) => void;
+  readonly #owner: string;
+  readonly #ownerId: number = ++owners;
+  /** Whether events carry args and values (`inspectValues`). */
+  readonly #values: boolean;
+  /** The clock's time, in ms. */
+  readonly time: () => number;
+  /** Accepted commands not yet at their last event. */
+  readonly #probes = new Map<Command, Probe>();
+  /** The command whose handler runs now (a Machine's transitions name it). */
+  #running: Probe | undefined = undefined;
+
+  constructor(
+    inspector: Inspector,
+    values: boolean,
+    owner: string,
+    time: () => number,
+    report: (error: unknown) => void,
+  ) {
+    this.#inspector = inspector;
+    this.#values = values;
+    this.#owner = owner;
+    this.time = time;
+    this.#report = report;
+  }
+
+  /** Calls the inspector; nothing it does reaches the owner but `onError`. */
+  #emit(event: InspectEvent): void {
+    try {
+      const returned = this.#inspector(event);
+      if (isPromiseLike(returned)) {
+        Promise.resolve(returned).then(
+          undefined,
+          (error) => this.#failed(event.type, error),
+        );
+      }
+    } catch (error) {
+      this.#failed(event.type, error);
+    }
+  }
+
+  #failed(type: string, error: unknown): void {
+    try {
+      this.#report(new InspectorError(type, { cause: error }));
+    } catch {
+      // onError itself failed: nowhere left to report to.
+    }
+  }
+
+  /** `command` was accepted, `queued` now waiting (0: it runs at once). */
+  accepted(
+    command: Command,
+    id: number,
+    op: string,
+    args: readonly unknown[],
+    queued: number,
+  ): void {
+    const at = this.time();
+    this.#probes.set(command, { id, op, acceptedAt: at, startedAt: at });
+    this.#emit(
+      this.#values
+        ? {
+          type: "accepted",
+          owner: this.#owner,
+          ownerId: this.#ownerId,
+          id,
+          op,
+          at,
+          queued,
+          args,
+        }
+        : {
+          type: "accepted",
+          owner: this.#owner,
+          ownerId: this.#ownerId,
+          id,
+          op,
+          at,
+          queued,
+        },
+    );
+  }
+
+  /** `command` was accepted and starts at once, inside the call. */
+  inline(
+    command: Command,
+    id: number,
+    op: string,
+    args: readonly unknown[],
+  ): void {
+    this.accepted(command, id, op, args, 0);
+    const probe = this.#probes.get(command)!;
+    this.#running = probe;
+    this.#emit({
+      type: "started",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id,
+      op,
+      at: probe.acceptedAt,
+      waited: 0,
+    });
+  }
+
+  /** `command`'s handler starts. */
+  started(command: Command): void {
+    const probe = this.#probes.get(command);
+    if (probe === undefined) return;
+    const at = probe.startedAt = this.time();
+    this.#running = probe;
+    this.#emit({
+      type: "started",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: probe.id,
+      op: probe.op,
+      at,
+      waited: at - probe.acceptedAt,
+    });
+  }
+
+  /** The command run inline became `command` (its handler went async). */
+  rekey(from: Command, to: Command): void {
+    const probe = this.#probes.get(from);
+    if (probe === undefined || from === to) return;
+    this.#probes.delete(from);
+    this.#probes.set(to, probe);
+  }
+
+  /** `command`'s handler finished: threw (`rejected`) or returned `result`. */
+  settled(command: Command, rejected: boolean, result: unknown): void {
+    const probe = this.#take(command);
+    if (probe === undefined) return;
+    const at = this.time();
+    const base = {
+      type: "settled",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: probe.id,
+      op: probe.op,
+      at,
+      ran: at - probe.startedAt,
+    } as const;
+    this.#emit(
+      rejected
+        ? { ...base, outcome: "rejected", error: result }
+        : this.#values
+        ? { ...base, outcome: "fulfilled", value: result }
+        : { ...base, outcome: "fulfilled" },
+    );
+  }
+
+  /** A command was refused before acceptance. */
+  refused(op: string, reason: RefusedEvent["reason"], error: unknown): void {
+    this.#emit({
+      type: "refused",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: 0,
+      op,
+      at: this.time(),
+      reason,
+      error,
+    });
+  }
+
+  /**
+   * `command`'s `timeout` passed; `running`: its handler goes on (its
+   * `settled` follows), else this is its last event.
+   */
+  timedOut(command: Command, after: number, running: boolean): void {
+    const probe = running ? this.#probes.get(command) : this.#take(command);
+    if (probe === undefined) return;
+    this.#emit({
+      type: "timedOut",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: probe.id,
+      op: probe.op,
+      at: this.time(),
+      while: running ? "running" : "queued",
+      after,
+    });
+  }
+
+  /** `command` was aborted with `reason`; `running` as in `timedOut()`. */
+  aborted(command: Command, reason: unknown, running: boolean): void {
+    const probe = running ? this.#probes.get(command) : this.#take(command);
+    if (probe === undefined) return;
+    this.#emit({
+      type: "aborted",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: probe.id,
+      op: probe.op,
+      at: this.time(),
+      while: running ? "running" : "queued",
+      reason,
+    });
+  }
+
+  /** `command`'s handler ran past `handlerTimeout`: its last event. */
+  stuck(command: Command): void {
+    const probe = this.#take(command);
+    if (probe === undefined) return;
+    const at = this.time();
+    this.#emit({
+      type: "stuck",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: probe.id,
+      op: probe.op,
+      at,
+      ran: at - probe.startedAt,
+    });
+  }
+
+  /** A Machine's running command moved it `from` --`event`--> `to`. */
+  transition(from: string, event: string, to: string): void {
+    const probe = this.#running;
+    this.#emit({
+      type: "transition",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: probe?.id ?? 0,
+      op: probe?.op ?? "",
+      at: this.time(),
+      from,
+      event,
+      to,
+    });
+  }
+
+  /** A Machine's running command sent an event it refused. */
+  eventRefused(from: string, event: string, error: unknown): void {
+    const probe = this.#running;
+    this.#emit({
+      type: "eventRefused",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: probe?.id ?? 0,
+      op: probe?.op ?? "",
+      at: this.time(),
+      from,
+      event,
+      error,
+    });
+  }
+
+  #take(command: Command): Probe | undefined {
+    const probe = this.#probes.get(command);
+    if (probe === undefined) return undefined;
+    this.#probes.delete(command);
+    if (this.#running === probe) this.#running = undefined;
+    return probe;
+  }
+}
