@@ -66,6 +66,7 @@ test("otelInspector(): one span per command, named `warden <op>`, with warden.op
   const { tracer, spans } = sdk();
   const store = new Store<string, number>([], {
     inspect: otelInspector(tracer),
+    clock: clock(), // times from its now(): 0 here
   });
   await store.set("a", 1);
   assert.equal(await store.get("a"), 1);
