@@ -423,3 +423,115 @@ test("otelCarrier(): options without context or propagation APIs are a TypeError
     TypeError,
   );
 });
+
+test("otelInspector(): a command that times out while running keeps its span open, with error status, until its handler settles", async () => {
+  const { tracer, named } = sdk();
+  const time = clock();
+  const gate = deferred();
+  const owner = new Owner({ n: 0 }, {
+    slow: async (s) => {
+      await gate.promise;
+      return ++s.n;
+    },
+  }, { inspect: otelInspector(tracer), clock: time });
+  const late = owner.with({ timeout: 50 }).ask("slow");
+  time.advance(50);
+  await assert.rejects(late, TimeoutError);
+  assert.deepEqual(named("warden slow"), [], "still running: not ended");
+  time.advance(30);
+  gate.resolve();
+  await owner.close();
+  const [span] = named("warden slow");
+  assert.equal(span.attributes["warden.timed_out"], "running");
+  assert.equal(span.attributes["warden.run_ms"], 80);
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.match(
+    span.status.message ?? "",
+    /timed out after 50 ms while running/,
+  );
+});
+
+test("otelInspector(): a handler reported stuck by handlerTimeout ends its span with error status; the next command gets its own span", async () => {
+  const { tracer, named } = sdk();
+  const time = clock();
+  const errors: unknown[] = [];
+  const owner = new Owner({ n: 0 }, {
+    hang: () => new Promise<never>(() => {}),
+    incr: (s) => ++s.n,
+  }, {
+    inspect: otelInspector(tracer),
+    clock: time,
+    handlerTimeout: 100,
+    onError: (e) => errors.push(e),
+  });
+  const hung = owner.ask("hang");
+  const next = owner.ask("incr");
+  time.advance(100);
+  await assert.rejects(hung, TimeoutError);
+  assert.equal(await next, 1);
+  await owner.close();
+  const [span] = named("warden hang");
+  assert.equal(span.attributes["warden.run_ms"], 100);
+  assert.equal(span.status.code, SpanStatusCode.ERROR);
+  assert.match(span.status.message ?? "", /stuck/);
+  const [incr] = named("warden incr");
+  assert.equal(incr.status.code, SpanStatusCode.UNSET);
+  assert.equal(incr.attributes["warden.queue_wait_ms"], 100);
+  assert.equal(errors.length, 1);
+});
+
+test("otelInspector(): a Machine's state timeout (after) gets a span `warden after` with its transition", async () => {
+  const { tracer, named } = sdk();
+  const time = clock();
+  const machine = new Machine({
+    initial: "idle",
+    states: {
+      idle: { on: { start: "waiting" } },
+      waiting: { after: { 1000: "idle" } },
+    },
+  }, { inspect: otelInspector(tracer), clock: time });
+  await machine.send("start");
+  time.advance(1000);
+  assert.equal(await machine.state(), "idle");
+  await machine.close();
+  const [after] = named("warden after");
+  assert.ok(after, "a span for the state timeout");
+  assert.equal(after.attributes["warden.owner"], "Machine");
+  assert.deepEqual(
+    after.events.filter((e) => e.name === "warden.transition").map((e) =>
+      e.attributes
+    ),
+    [{
+      "warden.from": "waiting",
+      "warden.event": "after:1000",
+      "warden.to": "idle",
+    }],
+  );
+  assert.equal(after.status.code, SpanStatusCode.UNSET);
+});
+
+test("otelInspector(): a transition reported with no command (id 0) gets a span of its own, ended at once", () => {
+  const { tracer, spans } = sdk();
+  const inspect = otelInspector(tracer);
+  inspect({
+    type: "transition",
+    owner: "Machine",
+    ownerId: 1,
+    id: 0,
+    op: "after",
+    at: 0,
+    from: "waiting",
+    event: "after:1000",
+    to: "idle",
+  });
+  const [span] = spans();
+  assert.equal(span.name, "warden after");
+  assert.deepEqual(span.events.map((e) => [e.name, e.attributes]), [[
+    "warden.transition",
+    {
+      "warden.from": "waiting",
+      "warden.event": "after:1000",
+      "warden.to": "idle",
+    },
+  ]]);
+});

@@ -53,8 +53,8 @@ const defaultName = (op: string): string => `warden ${op}`;
  * (started → settled). A rejected, refused, timed-out, aborted or stuck
  * command has error status and its error recorded as an exception (for a
  * timeout or a stuck handler, a message saying so); a `Machine`'s
- * transitions and refused events are span events, and a state timeout's
- * transition (no command) gets a span of its own, `warden after`.
+ * transitions and refused events are span events (a state timeout's
+ * transition is in a span of its own, `warden after`).
  * Fulfilled commands leave the status unset, as OpenTelemetry asks of
  * instrumentation libraries.
  *
