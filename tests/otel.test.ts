@@ -535,3 +535,42 @@ test("otelInspector(): a transition reported with no command (id 0) gets a span 
     },
   ]]);
 });
+
+test("otelInspector(): options.context decides the parent: its active() is read when the command is accepted", async () => {
+  const { tracer, named } = sdk();
+  const parent = tracer.startSpan("chosen parent");
+  const chosen = trace.setSpan(context.active(), parent);
+  let reads = 0;
+  const owner = new Owner({ n: 0 }, { incr: (s) => ++s.n }, {
+    inspect: otelInspector(tracer, {
+      context: {
+        active: () => (reads++, chosen),
+        with: (ctx, fn) => context.with(ctx, fn),
+      },
+    }),
+  });
+  await within(tracer, "ambient", () => owner.ask("incr"));
+  parent.end();
+  await owner.close();
+  const [command] = named("warden incr");
+  assert.equal(reads, 1);
+  assert.equal(command.parentSpanContext?.spanId, parent.spanContext().spanId);
+});
+
+test("otelInspector(): a rejection with a value that is not an Error is recorded as its string", async () => {
+  const { tracer, spans } = sdk();
+  const owner = new Owner({}, {
+    fail: () => Promise.reject("plain reason"),
+  }, { inspect: otelInspector(tracer) });
+  await assert.rejects(owner.ask("fail"), (e) => e === "plain reason");
+  await owner.close();
+  const [span] = spans();
+  assert.deepEqual(span.status, {
+    code: SpanStatusCode.ERROR,
+    message: "plain reason",
+  });
+  assert.deepEqual(exceptions(span), [{
+    type: undefined,
+    message: "plain reason",
+  }]);
+});

@@ -17,7 +17,9 @@ export type AttributeValue = string | number | boolean;
 /**
  * An OpenTelemetry context: immutable, opaque to warden, passed from
  * {@linkcode ContextAPI.active} to {@linkcode Tracer.startSpan} and
- * {@linkcode ContextAPI.with}.
+ * {@linkcode ContextAPI.with}. Declared with all three members of the
+ * API's `Context`, so contexts pass both ways between these types and
+ * `@opentelemetry/api`'s.
  *
  * @example
  * ```ts
@@ -31,6 +33,10 @@ export type AttributeValue = string | number | boolean;
 export interface Context {
   /** The value stored under `key`, or `undefined`. */
   getValue(key: symbol): unknown;
+  /** A new context with `value` stored under `key`. */
+  setValue(key: symbol, value: unknown): Context;
+  /** A new context without `key`. */
+  deleteValue(key: symbol): Context;
 }
 
 /**
