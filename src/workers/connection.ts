@@ -14,6 +14,8 @@ import {
   argsCross,
   CALL,
   CANCEL,
+  type Carried,
+  carried,
   type ClientMessage,
   CLOSED,
   CONNECT_TAG,
@@ -49,6 +51,7 @@ export class Connection {
   readonly readAhead: number;
   readonly clock: Clock;
   readonly defaults: CommandOptions | undefined;
+  readonly #carry: (() => Record<string, string> | undefined) | undefined;
   #id = 0;
   #reason: string | undefined = undefined;
   readonly closed: Promise<void>;
@@ -82,6 +85,14 @@ export class Connection {
     this.defaults = options.timeout === undefined
       ? undefined
       : { timeout: timeoutValue(options.timeout, action) };
+    if (options.carry !== undefined && typeof options.carry !== "function") {
+      throw new TypeError(
+        `Cannot connect: carry must be a function, received ${
+          describe(options.carry)
+        }`,
+      );
+    }
+    this.#carry = options.carry;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     const name = serviceName(options.name, action);
     this.#link = new ClientLink((port) =>
@@ -120,18 +131,51 @@ export class Connection {
     if (!argsCross(args)) {
       return Promise.reject(notCloneable(`the arguments of "${op}"`));
     }
+    let c: Carried | undefined;
+    if (this.#carry !== undefined) {
+      const context = this.#context(op);
+      if (context instanceof TypeError) return Promise.reject(context);
+      c = context;
+    }
     const id = ++this.#id;
     return new Promise((resolve, reject) => {
       const pending: Pending = { resolve, reject, op, args };
       if (options === undefined) {
         this.#calls.set(id, pending);
-        this.#link.send({ t: CALL, id, op, args });
+        this.#link.send(
+          c === undefined
+            ? { t: CALL, id, op, args }
+            : { t: CALL, id, op, args, c },
+        );
         return;
       }
       if (!this.#arm(id, pending, options)) return;
       this.#calls.set(id, pending);
-      this.#link.send({ t: CALL, id, op, args, s: 1 });
+      this.#link.send(
+        c === undefined
+          ? { t: CALL, id, op, args, s: 1 }
+          : { t: CALL, id, op, args, s: 1, c },
+      );
     });
+  }
+
+  /**
+   * The record `carry` returns, copied and checked (`undefined` when it is
+   * not one); a `TypeError` when `carry` throws.
+   */
+  #context(op: string): Carried | undefined | TypeError {
+    try {
+      const record: unknown = this.#carry!();
+      if (
+        typeof record !== "object" || record === null || Array.isArray(record)
+      ) return undefined;
+      return carried({ ...record });
+    } catch (error) {
+      return new TypeError(
+        `Cannot run "${op}": the connection's carry() threw`,
+        { cause: error },
+      );
+    }
   }
 
   open<T>(
@@ -150,6 +194,15 @@ export class Connection {
     if (!argsCross(args)) {
       incoming.fail(notCloneable(`the arguments of "${op}"`));
       return incoming.readable as ReadableStream<T>;
+    }
+    let c: Carried | undefined;
+    if (this.#carry !== undefined) {
+      const context = this.#context(op);
+      if (context instanceof TypeError) {
+        incoming.fail(context);
+        return incoming.readable as ReadableStream<T>;
+      }
+      c = context;
     }
     const signal = options?.signal;
     if (signal?.aborted) {
@@ -189,7 +242,11 @@ export class Connection {
       signal?.removeEventListener("abort", onAbort);
     };
     this.#streams.set(id, incoming);
-    this.#link.send({ t: kind, id, op, args, credit: this.readAhead });
+    this.#link.send(
+      c === undefined
+        ? { t: kind, id, op, args, credit: this.readAhead }
+        : { t: kind, id, op, args, credit: this.readAhead, c },
+    );
     return incoming.readable as ReadableStream<T>;
   }
 

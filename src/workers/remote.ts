@@ -41,6 +41,51 @@ export interface ConnectOptions {
   readAhead?: number;
   /** Timers for timeouts. @default {the runtime's timers} */
   clock?: Clock;
+  /**
+   * Called once per command (`ask`, `stream`, `get`, `send`, `watch`, …),
+   * synchronously inside the call, on this thread: the record it returns
+   * travels with that command, and the serving side runs the command's
+   * submission inside its `enter` (`serve(target, endpoint, { enter })`). For
+   * trace context: return what `propagation.inject()` wrote.
+   *
+   * The record must be a plain object of at most 32 entries, each key and
+   * value a string of at most 1,024 characters; it is copied at the call.
+   * Anything else (or `undefined`) sends the command with no context. If
+   * `carry` throws, that command rejects with a `TypeError` whose `cause`
+   * is the thrown value, and is not sent. Without `carry`, nothing is
+   * added to a command.
+   *
+   * @default {undefined}
+   *
+   * @example Carry a request id to the owning thread
+   * ```ts
+   * import { Owner } from "@warden/core";
+   * import { connect, serve } from "@warden/core/workers";
+   * import assert from "node:assert/strict";
+   *
+   * let requestId = "";  // this thread's current request (an AsyncLocalStorage in real use)
+   * const seen: string[] = [];
+   * const owner = new Owner({ n: 0 }, { incr: (s) => ++s.n });
+   * const { port1, port2 } = new MessageChannel();
+   * const serving = serve(owner, port1, {
+   *   enter: (carried, run) => {
+   *     seen.push(carried.request);
+   *     return run();
+   *   },
+   * });
+   * const remote = connect<typeof owner>(port2, {
+   *   carry: () => ({ request: requestId }),
+   * });
+   * requestId = "r-1";
+   * assert.equal(await remote.ask("incr"), 1);
+   * assert.deepEqual(seen, ["r-1"]);
+   * await remote.close();
+   * serving.close();
+   * port1.close();
+   * await owner.close();
+   * ```
+   */
+  carry?: () => Record<string, string> | undefined;
 }
 
 /** What every remote handle has. */

@@ -16,6 +16,7 @@ import {
 } from "../core/validate.ts";
 import { CONNECT_TAG } from "./wire.ts";
 import { Channel } from "./serve_channel.ts";
+import { SharedWriter } from "./shared_writer.ts";
 
 /**
  * What `serve()` can serve: an `Owner`, a `Store` or a `Machine` (anything
@@ -90,6 +91,63 @@ export interface ServeOptions {
    * @default {"auto"}
    */
   transport?: "auto" | "port";
+  /**
+   * Runs each command that carries a context record (`connect`'s `carry`)
+   * with that record: `serve()` calls `enter(carried, run)`, and `run()`
+   * submits the command to the target, synchronously, so the target takes
+   * it in (an `Owner`'s `accepted` inspection event fires) inside `enter`.
+   * `enter` must call `run()` once and return what it returns; for trace
+   * context, `context.with(propagation.extract(active, carried), run)`.
+   *
+   * The record came from another thread and is checked as hostile input:
+   * unless it is a plain object of at most 32 entries whose keys and
+   * values are strings of at most 1,024 characters, it is dropped and the
+   * command runs as one with no context (`enter` is not called). Commands
+   * with no record run without `enter`. An `enter` that throws, or never
+   * calls `run()`, does not lose the command: it is submitted anyway,
+   * outside `enter`.
+   *
+   * To enter the context at the moment the target takes the command in, a
+   * carried command is submitted once the target's `writable` has nothing
+   * queued or in flight: the channel holds it (and this client's later
+   * commands, to keep their order) until then.
+   *
+   * @default {undefined}
+   *
+   * @example Enter each remote command's context on the owning thread
+   * ```ts
+   * import { Owner } from "@warden/core";
+   * import { connect, serve } from "@warden/core/workers";
+   * import assert from "node:assert/strict";
+   *
+   * let active: Record<string, string> = {}; // this thread's context
+   * const entered: string[] = [];
+   * const owner = new Owner({ n: 0 }, { incr: (s) => ++s.n });
+   * const { port1, port2 } = new MessageChannel();
+   * const serving = serve(owner, port1, {
+   *   enter: (carried, run) => {
+   *     const outer = active;
+   *     active = carried;
+   *     try {
+   *       entered.push(active.tenant);
+   *       return run(); // the owner takes the command in, in here
+   *     } finally {
+   *       active = outer;
+   *     }
+   *   },
+   * });
+   * const remote = connect<typeof owner>(port2, {
+   *   carry: () => ({ tenant: "acme" }),
+   * });
+   * assert.equal(await remote.ask("incr"), 1);
+   * assert.deepEqual(entered, ["acme"]);
+   * await remote.close();
+   * serving.close();
+   * port1.close();
+   * await owner.close();
+   * ```
+   */
+  enter?: <T>(carried: Record<string, string>, run: () => T) => T;
 }
 
 /**
@@ -122,9 +180,6 @@ export interface Serving {
   /** `close()`, for `using serving = serve(...)`. */
   [Symbol.dispose](): void;
 }
-
-// One writer per target, shared by every serve() of it.
-const writers = new WeakMap<Servable, WritableStreamDefaultWriter<Envelope>>();
 
 /**
  * Serves an owner (`Owner`, `Store` or `Machine`) to other threads: every
@@ -182,7 +237,11 @@ export class Server implements Serving {
   readonly #clock: Clock;
   readonly #name: string;
   readonly #transport: "auto" | "port";
-  #writer: WritableStreamDefaultWriter<Envelope> | undefined;
+  /** `options.enter`: runs carried commands in their context. */
+  readonly enter:
+    | (<T>(carried: Record<string, string>, run: () => T) => T)
+    | undefined;
+  #writer: SharedWriter | undefined;
   #closed = false;
   #targetClosed = false;
 
@@ -198,7 +257,7 @@ export class Server implements Serving {
         }`,
       );
     }
-    if (target.writable.locked && !writers.has(target)) {
+    if (target.writable.locked && !SharedWriter.has(target)) {
       throw new TypeError(
         "Cannot serve: the target's writable is locked (a writer or a pipe holds it); serve() needs to write to it",
       );
@@ -218,6 +277,14 @@ export class Server implements Serving {
       "heartbeat",
     );
     this.#clock = options.clock ?? systemClock;
+    if (options.enter !== undefined && typeof options.enter !== "function") {
+      throw new TypeError(
+        `Cannot serve: enter must be a function, received ${
+          describe(options.enter)
+        }`,
+      );
+    }
+    this.enter = options.enter;
     this.#name = serviceName(options.name, action);
     const transport = options.transport ?? "auto";
     if (transport !== "auto" && transport !== "port") {
@@ -252,17 +319,8 @@ export class Server implements Serving {
   }
 
   /** The target's writer, taken on first use. */
-  get writer(): WritableStreamDefaultWriter<Envelope> {
-    if (this.#writer === undefined) {
-      let writer = writers.get(this.#target);
-      if (writer === undefined) {
-        writer = this.#target.writable.getWriter();
-        writer.closed.catch(() => {});
-        writers.set(this.#target, writer);
-      }
-      this.#writer = writer;
-    }
-    return this.#writer;
+  get writer(): SharedWriter {
+    return this.#writer ??= SharedWriter.of(this.#target);
   }
 
   close(): void {

@@ -5,6 +5,8 @@ import {
   CALL,
   CANCEL,
   canCross,
+  type Carried,
+  carried,
   type ClientMessage,
   CLOSED,
   CREDIT,
@@ -91,21 +93,44 @@ export class Channel {
     this.#aborts.clear();
   }
 
-  /** Runs a batch in order; resolves once the target accepted it. */
-  #handle(batch: ClientMessage[], start: number): void | Promise<void> {
+  /**
+   * Runs a batch in order; resolves once the target accepted it. A command
+   * carrying a context (with `enter` set) waits for the target's writable
+   * to be idle, and the rest of the batch with it; `entered` is the index
+   * of one that has waited.
+   */
+  #handle(
+    batch: ClientMessage[],
+    start: number,
+    entered = -1,
+  ): void | Promise<void> {
     let last: Promise<void> | undefined;
+    const enter = this.#server.enter;
     for (let i = start; i < batch.length; i++) {
       if (this.#done) return last;
       const message = batch[i];
+      let context: Carried | undefined;
+      if (
+        enter !== undefined && message.t <= WATCH &&
+        (message as { c?: unknown }).c !== undefined
+      ) {
+        context = carried((message as { c?: unknown }).c);
+        if (context !== undefined && i !== entered) {
+          const writer = this.#server.writer;
+          if (!writer.idle) {
+            return new Promise<void>((resolve) =>
+              writer.whenIdle(() => resolve(this.#handle(batch, i, i)))
+            );
+          }
+        }
+      }
       switch (message.t) {
-        case CALL:
-          last = this.#call(
-            message.id,
-            message.op,
-            message.args,
-            message.s === 1,
-          );
+        case CALL: {
+          const run = () =>
+            this.#call(message.id, message.op, message.args, message.s === 1);
+          last = context === undefined ? run() : this.#enter(context, run);
           break;
+        }
         case STREAM: {
           const forward = new Forward(
             this,
@@ -114,21 +139,27 @@ export class Channel {
             message.credit,
           );
           this.#streams.set(message.id, forward);
-          last = this.#write({
-            op: message.op,
-            args: message.args,
-            reply: forward.writable,
-            signal: this.#gone.signal,
-          }, forward);
+          const run = () =>
+            this.#write({
+              op: message.op,
+              args: message.args,
+              reply: forward.writable,
+              signal: this.#gone.signal,
+            }, forward);
+          last = context === undefined ? run() : this.#enter(context, run);
           break;
         }
-        case WATCH:
+        case WATCH: {
           // Direct call: it must not overtake this client's earlier commands.
           if (last !== undefined) {
             return last.then(() => this.#handle(batch, i));
           }
-          this.#watch(message.id, message.args, message.credit);
+          const run = () =>
+            this.#watch(message.id, message.args, message.credit);
+          if (context === undefined) run();
+          else this.#enter(context, run);
           break;
+        }
         case CREDIT:
           this.#streams.get(message.id)?.grant(message.n);
           break;
@@ -141,6 +172,29 @@ export class Channel {
       }
     }
     return last;
+  }
+
+  /**
+   * `run()` inside the server's `enter`. An `enter` that throws or never
+   * calls `run` does not lose the command: it runs here, outside.
+   */
+  #enter<T>(context: Carried, run: () => T): T {
+    let ran = false;
+    let result!: T;
+    const once = (): T => {
+      if (!ran) {
+        ran = true;
+        result = run();
+      }
+      return result;
+    };
+    try {
+      this.#server.enter!(context, once);
+    } catch {
+      // The command was submitted (or is, below); enter's own error has no
+      // one to go to but the serving thread's code, which gave it.
+    }
+    return once();
   }
 
   #call(

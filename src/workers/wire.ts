@@ -63,6 +63,8 @@ export type ClientMessage =
     args: readonly unknown[];
     /** Set when the client may cancel it (a signal or a timeout). */
     s?: 1;
+    /** The carried context (`connect`'s `carry`); absent without one. */
+    c?: Carried;
   }
   | {
     t: typeof STREAM | typeof WATCH;
@@ -70,6 +72,8 @@ export type ClientMessage =
     op: string;
     args: readonly unknown[];
     credit: number;
+    /** The carried context (`connect`'s `carry`); absent without one. */
+    c?: Carried;
   }
   | { t: typeof CREDIT; id: number; n: number }
   | { t: typeof CANCEL; id: number };
@@ -82,6 +86,46 @@ export type ServerMessage =
   | { t: typeof END; id: number }
   | { t: typeof CLOSED; reason: string }
   | { t: typeof GRANT; n: number };
+
+/**
+ * A context record carried with a command (trace context, a tenant id…):
+ * string keys to string values.
+ */
+export type Carried = Record<string, string>;
+
+/** At most this many entries in a carried record. */
+export const MAX_CARRIED_ENTRIES = 32;
+/** At most this many characters in a carried key or value. */
+export const MAX_CARRIED_LENGTH = 1024;
+
+/**
+ * `value` as a carried record, or `undefined` when it is not one: a plain
+ * object (prototype `Object.prototype` or `null`) of at most
+ * {@linkcode MAX_CARRIED_ENTRIES} own entries, each key and each value a
+ * string of at most {@linkcode MAX_CARRIED_LENGTH} characters. Whatever
+ * else arrives from the other thread is dropped whole (as W3C trace
+ * context drops a malformed `traceparent`): the command still runs, with
+ * no context. Reads own data only; never throws on cloned data.
+ */
+export function carried(value: unknown): Carried | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return undefined;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length > MAX_CARRIED_ENTRIES) return undefined;
+  const record = value as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const entry = record[key];
+    if (
+      key.length > MAX_CARRIED_LENGTH || typeof entry !== "string" ||
+      entry.length > MAX_CARRIED_LENGTH
+    ) return undefined;
+  }
+  return record as Carried;
+}
 
 /** An error as it crosses a thread: its class name, message and data. */
 export interface WireError {
