@@ -17,7 +17,9 @@
  *   Objects, with durable state.
  * - Errors: {@linkcode ClosedError}, {@linkcode OverflowError},
  *   {@linkcode TimeoutError}, {@linkcode TransitionError},
- *   {@linkcode ReentrancyError}.
+ *   {@linkcode ReentrancyError}, {@linkcode InspectorError}.
+ * - Seeing inside: the `inspect` option ({@linkcode InspectEvent}s) and
+ *   `stats()` ({@linkcode OwnerStats}) on every owner.
  *
  * @example
  * ```ts
@@ -48,6 +50,7 @@ export type {
 export {
   ClosedError,
   type CommandInfo,
+  InspectorError,
   OverflowError,
   ReentrancyError,
   TimeoutError,

@@ -237,10 +237,14 @@ function writePerCommand(): Api {
   };
 }
 
-function wardenStore(): Api {
-  const store = new Store<number, number>();
+/** The no-op inspector of the "inspect on" rows: the cost of the hooks. */
+const noInspector = (): void => {};
+const INSPECTED = ", inspect on (no-op)";
+
+function wardenStore(inspect?: () => void): Api {
+  const store = new Store<number, number>([], { inspect });
   return {
-    name: "warden Store",
+    name: `warden Store${inspect ? INSPECTED : ""}`,
     async loop(base, m) {
       for (let i = base; i < base + m; i++) {
         if (i & 1) await store.get(i & MASK);
@@ -266,15 +270,15 @@ function wardenStoreWith(kind: "timeout" | "signal"): Api {
   };
 }
 
-function wardenOwner(): Api {
+function wardenOwner(inspect?: () => void): Api {
   const owner = new Owner({ map: new Map<number, number>() }, {
     get: (s, k: number) => s.map.get(k),
     set: (s, k: number, v: number) => {
       s.map.set(k, v);
     },
-  });
+  }, { inspect });
   return {
-    name: "warden Owner",
+    name: `warden Owner${inspect ? INSPECTED : ""}`,
     async loop(base, m) {
       for (let i = base; i < base + m; i++) {
         if (i & 1) await owner.ask("get", i & MASK);
@@ -289,15 +293,15 @@ function wardenOwner(): Api {
  * many callers every command waits in the queue and runs from a batch
  * written to the stream (an idle owner would run a sync handler at once).
  */
-function wardenOwnerAsync(): Api {
+function wardenOwnerAsync(inspect?: () => void): Api {
   const owner = new Owner({ map: new Map<number, number>() }, {
     get: async (s, k: number) => s.map.get(k),
     set: async (s, k: number, v: number) => {
       s.map.set(k, v);
     },
-  });
+  }, { inspect });
   return {
-    name: "warden Owner, async handlers (queued)",
+    name: `warden Owner, async handlers (queued)${inspect ? INSPECTED : ""}`,
     async loop(base, m) {
       for (let i = base; i < base + m; i++) {
         if (i & 1) await owner.ask("get", i & MASK);
@@ -500,10 +504,13 @@ async function mixSection(): Promise<MixRow[]> {
     promiseFloorNew(),
     writePerCommand(),
     wardenStore(),
+    wardenStore(noInspector),
     wardenStoreWith("timeout"),
     wardenStoreWith("signal"),
     wardenOwner(),
+    wardenOwner(noInspector),
     wardenOwnerAsync(),
+    wardenOwnerAsync(noInspector),
     arrayActor(),
     asyncArrayActor(),
     asyncMutex(),

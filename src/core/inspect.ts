@@ -12,8 +12,9 @@
  * - `accepted` → `started` → `timedOut` | `aborted` → `settled`: its
  *   caller was freed while the handler ran; the owner still waits for the
  *   handler, and `settled` reports how the handler itself ended;
- * - `accepted` → `started` → `stuck`: the handler ran past
- *   `handlerTimeout`; the owner moved on, and nothing follows;
+ * - `accepted` → `started` → (`timedOut` | `aborted`)? → `stuck`: the
+ *   handler ran past `handlerTimeout`; the owner moved on, and nothing
+ *   follows;
  * - `refused`: never accepted (closed, re-entrant, a full queue with
  *   `overflow: "reject"`, or a signal already aborted); its `id` is 0.
  *
@@ -257,9 +258,10 @@ export interface StuckEvent extends InspectEventBase {
 
 /**
  * A Machine's `send` moved it: `from` --`event`--> `to` (`to` may equal
- * `from`: a self-transition). A state timeout (`after`) moves it with no
- * command: `id` is then 0 and `op` is `"after"`. Emitted between the
- * command's `started` and `settled`.
+ * `from`: a self-transition). Emitted between the command's `started`
+ * and `settled`. A state timeout (`after`) runs as a command of its own,
+ * op `"after"`, with its own `accepted`/`started`/`settled`; its event is
+ * `"after:<ms>"`.
  *
  * @example
  * ```ts

@@ -1,4 +1,5 @@
 import { describe } from "../core/describe.ts";
+import type { Inspector } from "../core/inspect.ts";
 import { Machine } from "../machine/machine.ts";
 import type {
   MachineConfig,
@@ -59,6 +60,22 @@ export interface DurableMachineOptions<S extends string, Ctx, Env> {
    * @default {false}
    */
   watchable?: boolean;
+  /**
+   * Inspection events of the hosted machine (sends, transitions, refused
+   * events, state timeouts), as `OwnerOptions.inspect`. Called inside the
+   * object, in workerd; a machine restored after a failed save is a new
+   * owner (a new `ownerId`).
+   *
+   * @default {undefined}
+   */
+  inspect?: Inspector;
+  /**
+   * Whether those events carry arguments and results, as
+   * `OwnerOptions.inspectValues`.
+   *
+   * @default {false}
+   */
+  inspectValues?: boolean;
 }
 
 /**
@@ -205,7 +222,11 @@ export function durableMachine<
           saved === undefined
             ? base
             : { ...base, initial: saved.state, context: saved.context },
-          { clock },
+          {
+            clock,
+            inspect: options.inspect,
+            inspectValues: options.inspectValues,
+          },
         );
         const { recorder, ready } = watchable
           ? record(machine as unknown as Machine<string, string, unknown>)

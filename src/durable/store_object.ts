@@ -120,6 +120,7 @@ export function durableStore<K, V, Env = unknown>(): DurableStoreFactory<
           return new Owner(
             hosted as unknown as Hosted<unknown, unknown>,
             handlers,
+            { inspect: options.inspect, inspectValues: options.inspectValues },
           ) as unknown as Asker;
         });
       }

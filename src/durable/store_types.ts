@@ -1,6 +1,7 @@
 // The public types of a store hosted in a Durable Object: its options, the
 // class `durableStore()` returns and the object's shape as workerd sees it.
 // The host itself is store_object.ts.
+import type { Inspector } from "../core/inspect.ts";
 import type { Persistence, StoreChange } from "../core/persistence.ts";
 import type { Updater } from "../remote/updater.ts";
 import type { DurableObjectStateLike } from "./types.ts";
@@ -84,6 +85,21 @@ export interface DurableStoreOptions<K, V, U, Env> {
     state: DurableObjectStateLike,
     env: Env,
   ) => Persistence<[K, V][], StoreChange<K, V>[]>;
+  /**
+   * Inspection events of the owner that runs this object's commands (its
+   * ops are the client's: `get`, `set`, `update`…), as
+   * `OwnerOptions.inspect`. Called inside the object, in workerd.
+   *
+   * @default {undefined}
+   */
+  inspect?: Inspector;
+  /**
+   * Whether those events carry arguments and results, as
+   * `OwnerOptions.inspectValues`.
+   *
+   * @default {false}
+   */
+  inspectValues?: boolean;
 }
 
 /**
