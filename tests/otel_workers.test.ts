@@ -4,7 +4,8 @@
 // serve(..., { enter }) and an otelInspector. The owning thread's command
 // span must be a child of the client's span: same trace id, parent span id
 // = the client span's id. Spans on both sides are read from the real SDK's
-// InMemorySpanExporter.
+// InMemorySpanExporter. The worker is Node's worker_threads on Node, a web
+// Worker on Deno and Bun.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { context, propagation } from "@opentelemetry/api";

@@ -74,8 +74,9 @@ export interface OtelCarrier {
  * await remote.ask("incr"); // the owner's span is a child of the active span here
  * ```
  *
- * (This example needs two threads; tests/otel_workers.test.ts runs it
- * across Node `worker_threads`.)
+ * (This example needs two threads; tests/otel_workers.test.ts runs the
+ * same across a Node `worker_threads` worker, and a web `Worker` on Deno
+ * and Bun.)
  */
 export function otelCarrier(options: OtelCarrierOptions): OtelCarrier {
   const { context, propagation } = options ?? {};
