@@ -91,6 +91,7 @@ export interface InspectEventBase {
  * ```
  */
 export interface AcceptedEvent extends InspectEventBase {
+  /** Which event: `"accepted"`. */
   readonly type: "accepted";
   /**
    * Commands accepted and not yet started once this one is accepted, this
@@ -116,6 +117,7 @@ export interface AcceptedEvent extends InspectEventBase {
  * ```
  */
 export interface StartedEvent extends InspectEventBase {
+  /** Which event: `"started"`. */
   readonly type: "started";
   /** Milliseconds between `accepted` and now: 0 when run inside the call. */
   readonly waited: number;
@@ -137,6 +139,7 @@ export interface StartedEvent extends InspectEventBase {
  * ```
  */
 export interface SettledEvent extends InspectEventBase {
+  /** Which event: `"settled"`. */
   readonly type: "settled";
   /** How the handler ended. */
   readonly outcome: "fulfilled" | "rejected";
@@ -179,6 +182,7 @@ export interface SettledEvent extends InspectEventBase {
  * ```
  */
 export interface RefusedEvent extends InspectEventBase {
+  /** Which event: `"refused"`. */
   readonly type: "refused";
   /** Why it was refused. */
   readonly reason: "overflow" | "closed" | "reentrant" | "aborted";
@@ -203,6 +207,7 @@ export interface RefusedEvent extends InspectEventBase {
  * ```
  */
 export interface TimedOutEvent extends InspectEventBase {
+  /** Which event: `"timedOut"`. */
   readonly type: "timedOut";
   /** Whether it was still queued or its handler was running. */
   readonly while: "queued" | "running";
@@ -228,6 +233,7 @@ export interface TimedOutEvent extends InspectEventBase {
  * ```
  */
 export interface AbortedEvent extends InspectEventBase {
+  /** Which event: `"aborted"`. */
   readonly type: "aborted";
   /** Whether it was still queued or its handler was running. */
   readonly while: "queued" | "running";
@@ -251,6 +257,7 @@ export interface AbortedEvent extends InspectEventBase {
  * ```
  */
 export interface StuckEvent extends InspectEventBase {
+  /** Which event: `"stuck"`. */
   readonly type: "stuck";
   /** Milliseconds between `started` and now (the `handlerTimeout`). */
   readonly ran: number;
@@ -275,6 +282,7 @@ export interface StuckEvent extends InspectEventBase {
  * ```
  */
 export interface TransitionEvent extends InspectEventBase {
+  /** Which event: `"transition"`. */
   readonly type: "transition";
   /** The state before. */
   readonly from: string;
@@ -302,6 +310,7 @@ export interface TransitionEvent extends InspectEventBase {
  * ```
  */
 export interface EventRefusedEvent extends InspectEventBase {
+  /** Which event: `"eventRefused"`. */
   readonly type: "eventRefused";
   /** The state it stayed in. */
   readonly from: string;
@@ -366,11 +375,17 @@ export interface OwnerStats {
    * id (as in the events), and for how many milliseconds it has run.
    */
   readonly running: OwnerStatsRunning | undefined;
-  /** Accepted commands whose reply was fulfilled, since the owner started. */
+  /**
+   * Accepted commands whose handler returned, since the owner started
+   * (`Store`'s `get`/`set`/`has` run on its idle fast path included).
+   */
   readonly settled: number;
   /**
-   * Accepted commands whose reply was rejected (the handler failed, or it
-   * timed out, was aborted or got stuck), since the owner started.
+   * Accepted commands whose handler threw or rejected, or that never got
+   * to finish: timed out or aborted while queued, or stuck past
+   * `handlerTimeout`. A command whose caller was freed by its timeout or
+   * signal while its handler ran counts when the handler ends, by how it
+   * ended: each accepted command counts once, in `settled` or `rejected`.
    */
   readonly rejected: number;
   /** Commands refused before acceptance (closed, re-entrant, overflow, aborted). */
