@@ -510,32 +510,6 @@ test("otelInspector(): a Machine's state timeout (after) gets a span `warden aft
   assert.equal(after.status.code, SpanStatusCode.UNSET);
 });
 
-test("otelInspector(): a transition reported with no command (id 0) gets a span of its own, ended at once", () => {
-  const { tracer, spans } = sdk();
-  const inspect = otelInspector(tracer);
-  inspect({
-    type: "transition",
-    owner: "Machine",
-    ownerId: 1,
-    id: 0,
-    op: "after",
-    at: 0,
-    from: "waiting",
-    event: "after:1000",
-    to: "idle",
-  });
-  const [span] = spans();
-  assert.equal(span.name, "warden after");
-  assert.deepEqual(span.events.map((e) => [e.name, e.attributes]), [[
-    "warden.transition",
-    {
-      "warden.from": "waiting",
-      "warden.event": "after:1000",
-      "warden.to": "idle",
-    },
-  ]]);
-});
-
 test("otelInspector(): options.context decides the parent: its active() is read when the command is accepted", async () => {
   const { tracer, named } = sdk();
   const parent = tracer.startSpan("chosen parent");

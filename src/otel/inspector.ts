@@ -53,8 +53,8 @@ const defaultName = (op: string): string => `warden ${op}`;
  * (started → settled). A rejected, refused, timed-out, aborted or stuck
  * command has error status and its error recorded as an exception (for a
  * timeout or a stuck handler, a message saying so); a `Machine`'s
- * transitions and refused events are span events (a state timeout's
- * transition is in a span of its own, `warden after`).
+ * transitions and refused events are span events (a state timeout runs
+ * as a command of its own, so its transition is in a span `warden after`).
  * Fulfilled commands leave the status unset, as OpenTelemetry asks of
  * instrumentation libraries.
  *
@@ -140,23 +140,13 @@ export function otelInspector(
         span?.addEvent("warden.started");
         return;
       }
-      case "transition": {
-        const attributes = {
+      case "transition":
+        get(event)?.addEvent("warden.transition", {
           "warden.from": event.from,
           "warden.event": event.event,
           "warden.to": event.to,
-        };
-        if (event.id !== 0) {
-          get(event)?.addEvent("warden.transition", attributes);
-          return;
-        }
-        // A state timeout (`after`) moved the machine: no command, so a
-        // span of its own.
-        const span = start(event.op, event.owner, {});
-        span.addEvent("warden.transition", attributes);
-        span.end();
+        });
         return;
-      }
       case "eventRefused":
         get(event)?.addEvent("warden.event_refused", {
           "warden.from": event.from,
