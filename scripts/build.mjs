@@ -1,9 +1,11 @@
 // `npm run build`: the npm package's dist/.
 //
-// - esbuild bundles the two public entry points as ES modules (not minified,
+// - esbuild bundles the public entry points as ES modules (not minified,
 //   with source maps): dist/mod.js (`@warden/core`), dist/durable.js
-//   (`@warden/core/durable`) and dist/workers.js (`@warden/core/workers`). Code splitting puts what they share in one
-//   chunk, so both entry points use the same classes (`instanceof` holds).
+//   (`@warden/core/durable`), dist/workers.js (`@warden/core/workers`),
+//   dist/restate.js (`@warden/core/restate`) and dist/otel.js
+//   (`@warden/core/otel`). Code splitting puts what they share in one
+//   chunk, so all entry points use the same classes (`instanceof` holds).
 // - tsc writes the declarations (tsconfig.build.json, emitDeclarationOnly):
 //   dist/mod.d.ts, dist/src/**/*.d.ts; relative `.ts` specifiers in them are
 //   rewritten to `.js` so that every TypeScript version resolves them, and
@@ -28,6 +30,7 @@ await build({
     { in: "src/durable/mod.ts", out: "durable" },
     { in: "src/workers/mod.ts", out: "workers" },
     { in: "src/restate/mod.ts", out: "restate" },
+    { in: "src/otel/mod.ts", out: "otel" },
   ],
   external: ["@restatedev/restate-sdk", "@restatedev/restate-sdk/*"],
   outdir: "dist",
@@ -56,6 +59,7 @@ const entryDeclarations = [
   join(dist, "src/durable/mod.d.ts"),
   join(dist, "src/workers/mod.d.ts"),
   join(dist, "src/restate/mod.d.ts"),
+  join(dist, "src/otel/mod.d.ts"),
 ];
 for (const file of walk(dist)) {
   if (!file.endsWith(".d.ts")) continue;

@@ -43,6 +43,10 @@ export const entries = [
       `import * from "@warden/core/restate" (everything, without the Restate SDK)`,
     code: `export * from "./src/restate/mod.ts";`,
   },
+  {
+    name: `import * from "@warden/core/otel" (everything)`,
+    code: `export * from "./src/otel/mod.ts";`,
+  },
 ];
 
 /** Minified and minified+gzipped byte counts of one bundled module. */

@@ -15,8 +15,24 @@ const tsc = join(root, "node_modules/typescript/bin/tsc");
 const consumer = `
 import { Machine, Store, TransitionError } from "@warden/core";
 import { shardOf, type DurableNamespace } from "@warden/core/durable";
+import { otelInspector, type Span, type Tracer } from "@warden/core/otel";
 
-const store = new Store<number, number>();
+// A tracer of the OpenTelemetry API's shape, without the API.
+const spans: string[] = [];
+const span: Span = {
+  setAttribute: () => span,
+  addEvent: () => span,
+  setStatus: () => span,
+  recordException() {},
+  end() {},
+};
+const tracer: Tracer = {
+  startSpan(name) {
+    spans.push(name);
+    return span;
+  },
+};
+const store = new Store<number, number>(null, { inspect: otelInspector(tracer) });
 await store.set(1, 42);
 const value: number | undefined = await store.get(1);
 
@@ -33,6 +49,7 @@ console.log(JSON.stringify({
   refused: refused instanceof TransitionError ? [refused.from, refused.event] : null,
   shard: typeof shardOf("key", 4),
   namespace: namespace ?? null,
+  spans,
 }));
 `;
 
@@ -56,6 +73,8 @@ test("npm pack ships only dist/, README.md, LICENSE and package.json; Node, Bun 
       "dist/mod.d.ts",
       "dist/durable.js",
       "dist/src/durable/mod.d.ts",
+      "dist/otel.js",
+      "dist/src/otel/mod.d.ts",
     ]
   ) {
     assert.ok(files.includes(path), `${path} is packed`);
@@ -124,6 +143,7 @@ test("npm pack ships only dist/, README.md, LICENSE and package.json; Node, Bun 
       refused: ["inflight", "send"],
       shard: "number",
       namespace: null,
+      spans: ["warden set", "warden get"],
     }, runtime);
   }
 });
