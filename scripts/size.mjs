@@ -1,7 +1,9 @@
 // Bundle size as a user's bundler ships it: an import from the package,
 // bundled with everything it pulls in (tree-shaken), minified by esbuild,
 // then gzipped (level 9). `node scripts/size.mjs` prints one line per row;
-// `node scripts/size.mjs --markdown` prints the README's table rows.
+// `node scripts/size.mjs --markdown` prints the README's table rows;
+// `node scripts/size.mjs --files` prints, for the core (`Owner`, `Store`,
+// `Machine`), how many minified bytes each source file puts in the bundle.
 import { build } from "esbuild";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
@@ -69,12 +71,53 @@ export async function measure(code) {
   };
 }
 
+/**
+ * Minified bytes each source file contributes to one bundled module, from
+ * esbuild's metafile, largest first. Gzip is not additive per file; the
+ * shares of the minified size are what the breakdown shows.
+ */
+export async function breakdown(code) {
+  const result = await build({
+    stdin: { contents: code, resolveDir: root, loader: "ts" },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const [output] = Object.values(result.metafile.outputs);
+  return Object.entries(output.inputs)
+    .map(([file, { bytesInOutput }]) => ({ file, bytes: bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
 /** A size as "5.4 KB (5,512 B)". */
 export function format(bytes) {
   return `${(bytes / 1024).toFixed(1)} KB (${bytes.toLocaleString("en-US")} B)`;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (
+  process.argv[1] === fileURLToPath(import.meta.url) &&
+  process.argv.includes("--files")
+) {
+  const core = entries.find((e) =>
+    e.name.includes("{ Owner, Store, Machine }")
+  );
+  const files = await breakdown(core.code);
+  const total = files.reduce((sum, f) => sum + f.bytes, 0);
+  console.log(`${core.name}: minified bytes per source file`);
+  for (const { file, bytes } of files) {
+    if (bytes === 0) continue;
+    console.log(
+      `${String(bytes).padStart(7)} B ${
+        (bytes / total * 100).toFixed(1).padStart(5)
+      }%  ${file}`,
+    );
+  }
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const markdown = process.argv.includes("--markdown");
   for (const { name, code } of entries) {
     const { minified, gzipped } = await measure(code);

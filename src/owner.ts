@@ -133,12 +133,18 @@ export class Owner<S, H extends Handlers<S>> extends Lifecycle {
   ): Promise<ReplyOf<H[K]>> {
     if (typeof op !== "string") return Promise.reject(badOp("ask", op));
     const handler = this.#table.get(op);
-    if (handler !== undefined) {
+    // Up to two arguments go on as parameters, not as the array: an idle
+    // owner's `ask()` then allocates nothing but its reply (optimizing
+    // engines drop an array that is only read element by element).
+    const count = args.length;
+    if (handler !== undefined && count <= 2) {
       return this.#engine.callHandler(
         handler,
         this.#state,
         op,
-        args,
+        count,
+        args[0],
+        args[1],
         this.#defaults,
       ) as Promise<ReplyOf<H[K]>>;
     }
