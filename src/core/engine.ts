@@ -300,10 +300,16 @@ export class Engine implements CommandObserver {
     }
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) {
+      this.#refuse(op, "aborted", signal.reason);
       return Promise.reject(signal.reason);
     }
     // The spare stands for the running command (close and abort wait for it).
-    this.#now = this.#spare;
+    const spare = this.#now = this.#spare;
+    const id = ++this.#ids;
+    const inspection = this.#inspection;
+    if (inspection !== undefined) {
+      inspection.inline(spare, id, op, argsOf(count, a, b));
+    }
     let result: unknown;
     let pending = false;
     this.#dispatching = true;
@@ -323,6 +329,8 @@ export class Engine implements CommandObserver {
       handlersRunning--;
       this.#dispatching = false;
       this.#idleAgain();
+      if (inspection !== undefined) inspection.settled(spare, true, error);
+      this.#rejected++;
       return Promise.reject(error);
     }
     handlersRunning--;
@@ -331,13 +339,20 @@ export class Engine implements CommandObserver {
       // The spare's arguments were never set: only `#now` to clear.
       this.#now = undefined;
       if (this.#phase !== OPEN) queueMicrotask(this.#finishLater);
+      if (inspection !== undefined) inspection.settled(spare, false, result);
+      this.#fulfilled++;
       return Promise.resolve(result);
     }
-    return this.#runningAsync(
-      new Command(op, argsOf(count, a, b), VALUE, undefined, unbound),
-      result as Promise<unknown>,
-      options,
+    const command = new Command(
+      op,
+      argsOf(count, a, b),
+      VALUE,
+      undefined,
+      unbound,
     );
+    command.id = id;
+    if (inspection !== undefined) inspection.rekey(spare, command);
+    return this.#runningAsync(command, result as Promise<unknown>, options);
   }
 
   /**
