@@ -14,6 +14,9 @@ interface Probe {
 /** Inspected owners made so far in this realm: the next one's `ownerId`. */
 let owners = 0;
 
+/** `accepted()`'s `queued` for a command that runs at once (see `inline()`). */
+const INLINE = -1;
+
 /**
  * An owner's `inspect` option at work: builds each event and hands it to
  * the inspector, so that an inspector that throws or returns a rejected
@@ -37,6 +40,13 @@ export class Inspection {
   readonly #probes = new Map<Command, Probe>();
   /** The command whose handler runs now (a Machine's transitions name it). */
   #running: Probe | undefined = undefined;
+  /**
+   * The command run inline and its probe, kept out of `#probes`: an idle
+   * owner's commands reuse one spare command, and a `set` and `delete` on
+   * the map for each of them cost more than the rest of the inspection.
+   */
+  #inlineCommand: Command | undefined = undefined;
+  #inlineProbe: Probe | undefined = undefined;
 
   constructor(
     inspector: Inspector,
@@ -84,7 +94,12 @@ export class Inspection {
     queued: number,
   ): void {
     const at = this.time();
-    this.#probes.set(command, { id, op, acceptedAt: at, startedAt: at });
+    const probe: Probe = { id, op, acceptedAt: at, startedAt: at };
+    if (queued === INLINE) {
+      this.#inlineCommand = command;
+      this.#inlineProbe = this.#running = probe;
+      queued = 0;
+    } else this.#probes.set(command, probe);
     this.#emit(
       this.#values
         ? {
@@ -116,9 +131,8 @@ export class Inspection {
     op: string,
     args: readonly unknown[],
   ): void {
-    this.accepted(command, id, op, args, 0);
-    const probe = this.#probes.get(command)!;
-    this.#running = probe;
+    this.accepted(command, id, op, args, INLINE);
+    const probe = this.#inlineProbe!;
     this.#emit({
       type: "started",
       owner: this.#owner,
@@ -132,7 +146,7 @@ export class Inspection {
 
   /** `command`'s handler starts. */
   started(command: Command): void {
-    const probe = this.#probes.get(command);
+    const probe = this.#probe(command);
     if (probe === undefined) return;
     const at = probe.startedAt = this.time();
     this.#running = probe;
@@ -149,8 +163,13 @@ export class Inspection {
 
   /** The command run inline became `command` (its handler went async). */
   rekey(from: Command, to: Command): void {
+    if (from === to) return;
+    if (from === this.#inlineCommand) {
+      this.#inlineCommand = to;
+      return;
+    }
     const probe = this.#probes.get(from);
-    if (probe === undefined || from === to) return;
+    if (probe === undefined) return;
     this.#probes.delete(from);
     this.#probes.set(to, probe);
   }
@@ -160,25 +179,48 @@ export class Inspection {
     const probe = this.#take(command);
     if (probe === undefined) return;
     const at = this.time();
-    const base = {
-      type: "settled",
-      owner: this.#owner,
-      ownerId: this.#ownerId,
-      id: probe.id,
-      op: probe.op,
-      at,
-      ran: at - probe.startedAt,
-    } as const;
+    const owner = this.#owner;
+    const ownerId = this.#ownerId;
+    const { id, op } = probe;
+    const ran = at - probe.startedAt;
     this.#emit(
       rejected
-        ? { ...base, outcome: "rejected", error: result }
+        ? {
+          type: "settled",
+          owner,
+          ownerId,
+          id,
+          op,
+          at,
+          ran,
+          outcome: "rejected",
+          error: result,
+        }
         : this.#values
-        ? { ...base, outcome: "fulfilled", value: result }
-        : { ...base, outcome: "fulfilled" },
+        ? {
+          type: "settled",
+          owner,
+          ownerId,
+          id,
+          op,
+          at,
+          ran,
+          outcome: "fulfilled",
+          value: result,
+        }
+        : {
+          type: "settled",
+          owner,
+          ownerId,
+          id,
+          op,
+          at,
+          ran,
+          outcome: "fulfilled",
+        },
     );
   }
 
-  /** A command was refused before acceptance. */
   refused(op: string, reason: RefusedEvent["reason"], error: unknown): void {
     this.#emit({
       type: "refused",
@@ -197,7 +239,7 @@ export class Inspection {
    * `settled` follows), else this is its last event.
    */
   timedOut(command: Command, after: number, running: boolean): void {
-    const probe = running ? this.#probes.get(command) : this.#take(command);
+    const probe = running ? this.#probe(command) : this.#take(command);
     if (probe === undefined) return;
     this.#emit({
       type: "timedOut",
@@ -213,7 +255,7 @@ export class Inspection {
 
   /** `command` was aborted with `reason`; `running` as in `timedOut()`. */
   aborted(command: Command, reason: unknown, running: boolean): void {
-    const probe = running ? this.#probes.get(command) : this.#take(command);
+    const probe = running ? this.#probe(command) : this.#take(command);
     if (probe === undefined) return;
     this.#emit({
       type: "aborted",
@@ -275,10 +317,24 @@ export class Inspection {
     });
   }
 
+  /** The probe of an accepted command not yet ended. */
+  #probe(command: Command): Probe | undefined {
+    return command === this.#inlineCommand
+      ? this.#inlineProbe
+      : this.#probes.get(command);
+  }
+
+  /** The probe of a command that ends now, forgotten. */
   #take(command: Command): Probe | undefined {
-    const probe = this.#probes.get(command);
-    if (probe === undefined) return undefined;
-    this.#probes.delete(command);
+    let probe: Probe | undefined;
+    if (command === this.#inlineCommand) {
+      probe = this.#inlineProbe;
+      this.#inlineCommand = this.#inlineProbe = undefined;
+    } else {
+      probe = this.#probes.get(command);
+      if (probe === undefined) return undefined;
+      this.#probes.delete(command);
+    }
     if (this.#running === probe) this.#running = undefined;
     return probe;
   }
