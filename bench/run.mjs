@@ -186,6 +186,47 @@ function targets(res) {
       undefined,
     );
   }
+  // Issue 18: Owner's idle path against Store's, the queued burst against
+  // the floor's own drop.
+  const owner = mix.find((r) => r.name === "warden Owner");
+  const plainStore = mix.find((r) => r.name === "warden Store");
+  if (owner && plainStore && floor) {
+    const v = (owner.one / floor.one) / (plainStore.one / floor.one);
+    add(
+      "1 caller: Owner's ratio to the floor ≥ 0.9× Store's",
+      `${r2(owner.one / floor.one)} / ${r2(plainStore.one / floor.one)} = ${
+        r2(v)
+      }×`,
+      v >= 0.9,
+    );
+  }
+  if (res.burst) {
+    const q = res.burst.queuedLarge / res.burst.queuedSmall;
+    const f = res.burst.floorLarge / res.burst.floorSmall;
+    add(
+      "queued 100k burst keeps ≥ 0.8× the floor's own drop",
+      `${r2(q)} / ${r2(f)} = ${r2(q / f)}×`,
+      q / f >= 0.8,
+    );
+    const a = res.burst.actorLarge / res.burst.actorSmall;
+    add(
+      "(for comparison) hand-rolled actor's drop ÷ the floor's",
+      `${r2(a)} / ${r2(f)} = ${r2(a / f)}×`,
+      undefined,
+    );
+  }
+  // The cost of an inspector (a no-op function), same run.
+  for (const base of ["warden Store", "warden Owner"]) {
+    const off = mix.find((r) => r.name === base);
+    const on = mix.find((r) => r.name.startsWith(`${base}, inspect on`));
+    if (off && on) {
+      add(
+        `(cost) ${base} with a no-op inspector, 1 caller / 1,000 callers`,
+        `${r2(on.one / off.one)}× / ${r2(on.many / off.many)}×`,
+        undefined,
+      );
+    }
+  }
   if (res.heap) {
     const b = res.heap.perCommand[0].bytes;
     add("≤ 300 B heap per queued command", `${b.toFixed(0)} B`, b <= 300);
@@ -233,7 +274,7 @@ function targets(res) {
   return out;
 }
 
-console.log("\nTargets (issue 4), each ratio from one run:");
+console.log("\nTargets (issues 4 and 18), each ratio from one run:");
 for (const res of results) {
   console.log(`  ${res.version}`);
   for (const t of targets(res)) {
