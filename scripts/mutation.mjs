@@ -11,8 +11,10 @@
 // The HTML report lands in reports/mutation/index.html (ignored by git).
 //
 // `--quick` leaves out the slowest test files (QUICK_SKIP: the worker-thread
-// suites, ~50 s a run, which test the adapter rather than the core, and the
-// property suites, ~15 s each): a surviving mutant reruns every test file
+// suites, ~50 s a run, which test the adapter rather than the core; the
+// property suites, ~15 s each; and the checks of the bundle's class names,
+// of types and of the JSDoc examples' text, which test no core behaviour
+// and cost a process start each): a surviving mutant reruns every test file
 // that covers it, so a slice of the engine takes hours with them on this
 // 2-core machine. A quick run's score is a lower bound of the full one
 // (fewer tests can only kill fewer mutants).
@@ -47,7 +49,8 @@ const stryker = join(
   "bin",
   "stryker.js",
 );
-const QUICK_SKIP = /^(workers|worker_exit|property_.*)\.test\.ts$/;
+const QUICK_SKIP =
+  /^(workers|worker_exit|property_.*|class_names|endpoint_types|jsdoc_examples)\.test\.ts$/;
 let config = join(root, "stryker.config.json");
 const args = process.argv.slice(2);
 if (args.includes("--quick")) {
