@@ -76,3 +76,41 @@ test("Owner.writable: a raw write waiting for room wakes when abort() is called,
   await write;
   await owner.closed;
 });
+
+test('Owner with overflow "reject": a command whose signal is already aborted takes no place in the queue', async () => {
+  const gate = deferred();
+  const owner = new Owner({}, { block: () => gate.promise, run: () => 1 }, {
+    highWaterMark: 1,
+    overflow: "reject",
+  });
+  const running = owner.ask("block"); // runs, holds the owner
+  const reason = new Error("already aborted");
+  const gone = owner.with({ signal: AbortSignal.abort(reason) }).ask("run");
+  await assert.rejects(gone, (e) => e === reason);
+  const queued = owner.ask("run"); // the one slot is still free
+  gate.resolve();
+  await running;
+  assert.equal(await queued, 1);
+  await owner.close();
+});
+
+test('Owner with overflow "wait": a command sent from a raw reply callback queues behind the commands already waiting', async () => {
+  const { gates, log, owner } = full();
+  const running = owner.ask("block", "a"); // runs, holds the owner
+  const writer = owner.writable.getWriter();
+  const sent: Promise<unknown>[] = [];
+  const reply = {
+    // Called in the owner's turn, as soon as "b" ran: "late" is sent then.
+    resolve: () => void sent.push(owner.ask("run", "late")),
+    reject: (e: unknown) => assert.fail(e as Error),
+  };
+  await writer.write({ op: "run", args: ["b"], reply }); // the one slot
+  const waiting = [owner.ask("run", "c"), owner.ask("run", "d")];
+  gates[0].resolve();
+  await running;
+  await Promise.all(waiting);
+  await Promise.all(sent);
+  assert.deepEqual(log, ["a", "b", "c", "d", "late"]);
+  writer.releaseLock();
+  await owner.close();
+});
