@@ -114,3 +114,27 @@ test('Owner with overflow "wait": a command sent from a raw reply callback queue
   writer.releaseLock();
   await owner.close();
 });
+
+test('Owner.writable with overflow "wait": a raw write waits while the freed slot goes to a command already waiting', async () => {
+  const { gates, log, owner, settled, reply } = full();
+  const a = owner.ask("block", "a"); // runs, holds the owner
+  const b = owner.ask("block", "b"); // the one slot
+  const c = owner.ask("run", "c"); // waits for room
+  const writer = owner.writable.getWriter();
+  let accepted = false;
+  const write = writer.write({ op: "run", args: ["w"], reply }).then(() =>
+    accepted = true
+  );
+  gates[0].resolve();
+  await a;
+  await flushMicrotasks();
+  assert.equal(gates.length, 2); // b runs; c took the slot it freed
+  assert.equal(accepted, false); // so the raw write still waits
+  gates[1].resolve();
+  await Promise.all([b, c, write]);
+  assert.equal(accepted, true);
+  writer.releaseLock();
+  await owner.close();
+  assert.deepEqual(log, ["a", "b", "c", "w"]);
+  assert.deepEqual(settled, [4]);
+});
