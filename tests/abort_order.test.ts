@@ -69,6 +69,7 @@ test("Owner.abort() without a reason rejects the commands behind a batched handl
   for (const [i, error] of errors.entries()) {
     assert.ok(error instanceof ClosedError);
     assert.deepEqual(error.command, { op: "run", args: [["c", "d"][i]] });
+    assert.match(error.message, /"run" was not run: the owner was aborted/);
   }
   gates[1].resolve();
   assert.equal(await second, "b");
