@@ -1,0 +1,67 @@
+// The initial state of a Machine: its entry, its state timeouts (`after`)
+// and its context copy, at construction.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Machine } from "../mod.ts";
+import { manualClock } from "./_helpers.ts";
+
+for (const entry of ["sync", "async", "throwing"] as const) {
+  test(`Machine: an initial state with a ${entry} entry arms its after timeouts once the entry is done`, async () => {
+    const clock = manualClock();
+    const errors: unknown[] = [];
+    const failure = new Error("entry failed");
+    const m = new Machine({
+      initial: "a",
+      states: {
+        a: {
+          entry: entry === "sync"
+            ? () => {}
+            : entry === "async"
+            ? async () => {}
+            : () => {
+              throw failure;
+            },
+          after: { 100: "b" },
+        },
+        b: {},
+      },
+    }, { clock, onError: (e) => errors.push(e) });
+    assert.equal(await m.state(), "a");
+    assert.equal(clock.pending(), 1);
+    clock.advance(100);
+    assert.equal(await m.state(), "b");
+    assert.deepEqual(errors, entry === "throwing" ? [failure] : []);
+    await m.close();
+  });
+}
+
+test("Machine: synchronous effects of a transition all run inside send(), on an idle machine", async () => {
+  const log: string[] = [];
+  const m = new Machine({
+    initial: "a",
+    states: {
+      a: { exit: () => void log.push("exit a"), on: { go: "b" } },
+      b: { entry: () => void log.push("entry b") },
+    },
+  });
+  await m.state();
+  const sent = m.send("go");
+  assert.deepEqual(log, ["exit a", "entry b"]); // before send() returned
+  assert.equal(await sent, "b");
+  await m.close();
+});
+
+test("new Machine() with a context structuredClone cannot copy throws a TypeError whose cause is the clone's error", () => {
+  let caught: unknown;
+  try {
+    new Machine({
+      initial: "a",
+      context: { run: () => 1 },
+      states: { a: {} },
+    });
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof TypeError);
+  assert.ok(caught.cause instanceof Error); // structuredClone's DataCloneError
+});
