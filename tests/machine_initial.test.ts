@@ -125,3 +125,28 @@ test('Machine with overflow "reject": a state timeout firing while the queue is 
   assert.deepEqual(errors, []);
   await m.close();
 });
+
+test("Machine: an async initial entry finishes before the first command runs", async () => {
+  const gate = deferred();
+  const log: string[] = [];
+  const m = new Machine({
+    initial: "a",
+    states: {
+      a: {
+        entry: async () => {
+          await gate.promise;
+          log.push("entry a");
+        },
+        on: { go: { target: "b", action: () => void log.push("go") } },
+      },
+      b: {},
+    },
+  });
+  const sent = m.send("go");
+  await flushMicrotasks();
+  assert.deepEqual(log, []); // go waits behind the entry
+  gate.resolve();
+  assert.equal(await sent, "b");
+  assert.deepEqual(log, ["entry a", "go"]);
+  await m.close();
+});
