@@ -63,3 +63,35 @@ test("Machine.send() refused (queue full, closed) names the event", async () => 
     return true;
   });
 });
+
+test('Machine.can() timing out says Command "can" timed out: only send() names an event', async () => {
+  const { m, gate, clock } = machine();
+  const running = m.send("connect");
+  const late = m.with({ timeout: 5 }).can("done");
+  clock.advance(5);
+  await assert.rejects(late, (error: unknown) => {
+    assert.ok(error instanceof TimeoutError);
+    assert.equal(error.message, 'Command "can" timed out after 5 ms');
+    assert.deepEqual(error.command, { op: "can", args: ["done"] });
+    return true;
+  });
+  gate.resolve();
+  await running;
+  await m.close();
+});
+
+test('Machine.send() of a symbol (from JS) timing out is named "send": the label never stringifies a symbol', async () => {
+  const { m, gate, clock } = machine();
+  const running = m.send("connect");
+  const event = Symbol("odd") as unknown as "done";
+  const late = m.with({ timeout: 5 }).send(event);
+  clock.advance(5);
+  await assert.rejects(late, (error: unknown) => {
+    assert.ok(error instanceof TimeoutError);
+    assert.equal(error.message, 'Command "send" timed out after 5 ms');
+    return true;
+  });
+  gate.resolve();
+  await running;
+  await m.close();
+});

@@ -95,3 +95,76 @@ test("Owner.with({ timeout }): different timeouts in one turn keep their own tim
   assert.equal(clock.pending(), 0);
   await owner.close();
 });
+
+test("Owner.with({ timeout }): a command of a shared timer that settles early does not stop the timer for the others", async () => {
+  const clock = manualClock();
+  const { gate, owner } = gated(clock);
+  const running = owner.ask("wait");
+  const controller = new AbortController();
+  const reason = new Error("gone");
+  const timed = owner.with({ timeout: 100 });
+  const first = timed.with({ signal: controller.signal }).ask("inc", 1);
+  const second = timed.ask("inc", 2); // same turn: shares first's timer
+  controller.abort(reason);
+  await assert.rejects(first, (e) => e === reason);
+  assert.equal(clock.pending(), 1); // still timing the second
+  clock.advance(100);
+  await assert.rejects(second, TimeoutError);
+  assert.equal(clock.pending(), 0);
+  gate.resolve();
+  await running;
+  await owner.close();
+});
+
+test("Owner.with({ timeout }): after a shared timer emptied in this turn, a new command gets a live one", async () => {
+  const clock = manualClock();
+  const { gate, owner } = gated(clock);
+  const running = owner.ask("wait");
+  const controller = new AbortController();
+  const timed = owner.with({ timeout: 100 });
+  const first = timed.with({ signal: controller.signal }).ask("inc", 1);
+  controller.abort(new Error("gone")); // its timer's only member leaves
+  const second = timed.ask("inc", 2); // still the same turn
+  await assert.rejects(first, { message: "gone" });
+  clock.advance(100);
+  await assert.rejects(second, TimeoutError);
+  gate.resolve();
+  await running;
+  await owner.close();
+});
+
+test("Owner.with({ timeout }): after a shared timer fired in this turn, a new command gets a live one", async () => {
+  const clock = manualClock();
+  const { gate, owner } = gated(clock);
+  const running = owner.ask("wait");
+  const timed = owner.with({ timeout: 0 });
+  const first = timed.ask("inc", 1);
+  clock.advance(0); // fires first's timer
+  const second = timed.ask("inc", 2); // still the same turn
+  await assert.rejects(first, TimeoutError);
+  assert.equal(clock.pending(), 1);
+  clock.advance(0);
+  await assert.rejects(second, TimeoutError);
+  gate.resolve();
+  await running;
+  await owner.close();
+});
+
+test("Owner.with({ timeout }): a command rejected by its signal stops its own timer", async () => {
+  const clock = manualClock();
+  const { gate, owner } = gated(clock);
+  const running = owner.ask("wait");
+  const controller = new AbortController();
+  const reply = owner.with({ timeout: 100, signal: controller.signal }).ask(
+    "inc",
+    1,
+  );
+  await flushMicrotasks();
+  assert.equal(clock.pending(), 1);
+  controller.abort(new Error("gone"));
+  await assert.rejects(reply, { message: "gone" });
+  assert.equal(clock.pending(), 0);
+  gate.resolve();
+  await running;
+  await owner.close();
+});

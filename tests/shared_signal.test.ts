@@ -82,3 +82,24 @@ test("Owner.with({ signal }): a command aborted while running rejects; the next 
   assert.equal(await next, 2); // the slow handler finished first, then inc
   await owner.close();
 });
+
+test("Owner.with({ signal }): many queued commands add one abort listener to the signal", async () => {
+  const { gate, owner } = gated();
+  const running = owner.ask("wait");
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let listeners = 0;
+  const add = signal.addEventListener.bind(signal);
+  signal.addEventListener = ((...args: Parameters<typeof add>) => {
+    listeners++;
+    add(...args);
+  }) as typeof signal.addEventListener;
+  const handle = owner.with({ signal });
+  const replies = Array.from({ length: 20 }, () => handle.ask("inc"));
+  assert.equal(listeners, 1);
+  controller.abort(new Error("stop"));
+  for (const reply of replies) await assert.rejects(reply, { message: "stop" });
+  gate.resolve();
+  await running;
+  await owner.close();
+});
