@@ -75,3 +75,54 @@ test("Owner.abort() without a reason rejects the commands behind a batched handl
   assert.equal(await second, "b");
   await Promise.all([aborted, ...rest]);
 });
+
+test("Owner.stats() after abort() counts nothing queued or waiting, and every abandoned command as rejected", async () => {
+  const { gates, owner } = blocking();
+  const first = owner.ask("block", "a");
+  const queued = [owner.ask("run", "b"), owner.ask("run", "c")];
+  await flushMicrotasks();
+  assert.equal(owner.stats().queued, 2);
+  owner.abort(new Error("stop"));
+  assert.equal(owner.stats().queued, 0);
+  assert.equal(owner.stats().waiting, 0);
+  for (const p of queued) await assert.rejects(p, { message: "stop" });
+  gates[0].resolve();
+  await first.catch(() => {});
+  await owner.closed;
+  const stats = owner.stats();
+  assert.equal(stats.queued, 0);
+  assert.equal(stats.running, undefined);
+  assert.equal(stats.rejected + stats.settled, 3);
+});
+
+test("Owner.stats() keeps highWaterMark commands queued and the rest waiting as each command starts", async () => {
+  const gates: ReturnType<typeof deferred<void>>[] = [];
+  const owner = new Owner({}, {
+    block: () => {
+      const gate = deferred();
+      gates.push(gate);
+      return gate.promise;
+    },
+  }, { highWaterMark: 2 });
+  const all = [owner.ask("block")];
+  for (let i = 0; i < 6; i++) all.push(owner.ask("block"));
+  await flushMicrotasks();
+  assert.deepEqual(
+    [owner.stats().queued, owner.stats().waiting],
+    [2, 4],
+  );
+  for (let started = 1; started < 7; started++) {
+    gates[started - 1].resolve();
+    await flushMicrotasks();
+    assert.equal(gates.length, started + 1); // the next one runs
+    const { queued, waiting } = owner.stats();
+    const left = 6 - started;
+    assert.deepEqual([queued, waiting], [
+      Math.min(2, left),
+      left - Math.min(2, left),
+    ]);
+  }
+  gates[6].resolve();
+  await Promise.all(all);
+  await owner.close();
+});
