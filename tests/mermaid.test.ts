@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { readFile } from "node:fs/promises";
 import { type MachineConfig, toMermaid } from "../mod.ts";
 
 test("toMermaid() draws the initial state, every event, every timeout and the final states, in config order", () => {
@@ -149,4 +150,20 @@ test("toMermaid() skips an event entry that is undefined, and a state with only 
     states: { a: { on: { go: undefined } } },
   } as MachineConfig<"a", "go", undefined>);
   assert.equal(diagram, "stateDiagram-v2\n  [*] --> a\n  a --> [*]");
+});
+
+test("toMermaid(): the README's connection diagram is what toMermaid() draws for the README's config", async () => {
+  const readme = await readFile(
+    new URL("../README.md", import.meta.url),
+    "utf8",
+  );
+  const config = readme.match(/const conn = new Machine\((\{[\s\S]*?\n\})\);/);
+  assert.ok(config, "the README's Machine example");
+  const diagram = readme.match(/```mermaid\n(stateDiagram-v2\n[\s\S]*?)```/);
+  assert.ok(diagram, "the README's state diagram");
+  // The config is a plain object literal: evaluate it as one.
+  const parsed = new Function(`return (${config[1]});`)() as Parameters<
+    typeof toMermaid
+  >[0];
+  assert.equal(toMermaid(parsed) + "\n", diagram[1]);
 });
