@@ -109,6 +109,14 @@ export function settings(options: OwnerOptions, kind: string): Settings {
     signal,
     inspect,
     inspectValues,
-    time: now === undefined ? () => performance.now() : () => clock.now!(),
+    // `performance` read once: on Node 20 the global is a lazy getter,
+    // costly on every read.
+    time: now === undefined ? performanceNow() : () => clock.now!(),
   };
+}
+
+/** `performance.now`, with `performance` looked up once. */
+function performanceNow(): () => number {
+  const perf = performance;
+  return () => perf.now();
 }
