@@ -47,6 +47,7 @@ test("Owner.stats() shows the running handler (op, id, for) and what queues behi
     highWaterMark: 1,
   });
   await owner.ask("ping"); // id 1
+  owner.stats(); // a health check polls: from now on handlers are timed
   const syncing = owner.ask("sync"); // id 2, runs inline and goes async
   const queued = owner.ask("ping"); // within highWaterMark
   const waiting = owner.ask("ping"); // beyond it: overflow "wait"
@@ -68,6 +69,35 @@ test("Owner.stats() shows the running handler (op, id, for) and what queues behi
     rejected: 0,
     refused: 0,
   });
+});
+
+test("Owner.stats() times a handler already running at its first call from that call, and every later one from its start", async () => {
+  const clock = fakeClock();
+  const gates = [deferred(), deferred(), deferred()];
+  let next = 0;
+  const owner = new Owner({}, { hold: () => gates[next++].promise }, {
+    clock,
+  });
+  const first = owner.ask("hold"); // starts before any stats(): not timed
+  const second = owner.ask("hold"); // queued behind it
+  clock.advance(100);
+  assert.deepEqual(owner.stats().running, { op: "hold", id: 1, for: 0 });
+  clock.advance(40);
+  assert.deepEqual(owner.stats().running, { op: "hold", id: 1, for: 40 });
+  gates[0].resolve();
+  await first;
+  await flushMicrotasks();
+  clock.advance(30); // the second started when the first settled
+  assert.deepEqual(owner.stats().running, { op: "hold", id: 2, for: 30 });
+  gates[1].resolve();
+  await second;
+  const third = owner.ask("hold"); // timed from its start
+  await flushMicrotasks();
+  clock.advance(5);
+  assert.deepEqual(owner.stats().running, { op: "hold", id: 3, for: 5 });
+  gates[2].resolve();
+  await third;
+  await owner.close();
 });
 
 test("Owner.stats() running.id is the id the inspection events give the command", async () => {

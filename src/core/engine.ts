@@ -160,6 +160,14 @@ export class Engine implements CommandObserver {
   /** The command whose handler is running asynchronously, and since when. */
   #async: Command | undefined = undefined;
   #since = 0;
+  /** The command `#since` is the start of. */
+  #sinceOf: Command | undefined = undefined;
+  /**
+   * The owner is inspected, or `stats()` has been called: each
+   * asynchronous handler's start is read from the clock. Until then nobody
+   * asks, and the owner reads no clock per command.
+   */
+  #timed: boolean;
 
   constructor(dispatch: Dispatch, options: OwnerOptions, kind: string) {
     const {
@@ -182,6 +190,7 @@ export class Engine implements CommandObserver {
     this.#clock = clock;
     this.onError = onError;
     this.#time = time;
+    this.#timed = inspect !== undefined;
     this.#inspection = inspect === undefined
       ? undefined
       : new Inspection(inspect, inspectValues, kind, time, this.#report);
@@ -224,16 +233,29 @@ export class Engine implements CommandObserver {
     return this.#inspection;
   }
 
+  /** An asynchronous handler starts now (for `stats().running.for`). */
+  #started(command: Command): void {
+    this.#since = this.#time();
+    this.#sinceOf = command;
+  }
+
   /** What `stats()` on the owner returns. */
   stats(): OwnerStats {
     const running = this.#async;
+    const now = this.#time();
+    this.#timed = true;
+    if (running !== undefined && this.#sinceOf !== running) {
+      // It started before the first `stats()`: seen running from now on.
+      this.#since = now;
+      this.#sinceOf = running;
+    }
     return Object.freeze({
       queued: this.#queued,
       waiting: this.#waiting.length,
       running: running === undefined ? undefined : Object.freeze({
         op: running.op,
         id: running.id,
-        for: this.#time() - this.#since,
+        for: now - this.#since,
       }),
       settled: this.#fulfilled + this.direct,
       rejected: this.#rejected,
@@ -435,7 +457,7 @@ export class Engine implements CommandObserver {
     command.bind(captured, options?.signal);
     captured = noop;
     this.#now = this.#current = this.#async = command;
-    this.#since = this.#time();
+    if (this.#timed) this.#started(command);
     this.#busy = true;
     command.arm(
       options?.timeout ?? this.#timeout,
@@ -785,7 +807,7 @@ export class Engine implements CommandObserver {
       if (result instanceof Promise) {
         this.#index = i;
         this.#async = command;
-        this.#since = this.#time();
+        if (this.#timed) this.#started(command);
         this.#refill(); // its start made room: admit who waits for it
         this.#await(command, result);
         return;

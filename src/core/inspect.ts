@@ -408,6 +408,10 @@ export interface OwnerStatsRunning {
   readonly op: string;
   /** Its id, as in the inspection events. */
   readonly id: number;
-  /** Milliseconds since its handler started. */
+  /**
+   * Milliseconds since its handler started. An owner without `inspect`
+   * reads the clock for this only once `stats()` has been called: for a
+   * handler already running at that first call, it counts from the call.
+   */
   readonly for: number;
 }
