@@ -4,7 +4,8 @@
 // `#invoke()`) reads them directly, with no object or call between them
 // (merging two near-copies there was measured 8% slower on Node; giving
 // `Owner` its own inline path, `callHandler()`, made its idle `ask()` ~10%
-// faster on Node and ~30% on Bun). What is not on
+// faster on Node and ~30% on Bun in a one-process micro-benchmark; in the
+// full bench suite the gain is within its noise). What is not on
 // that path lives in files beside it: option checks (settings.ts), raw chunks
 // (raw.ts), streamed snapshots (collect.ts), `handlerTimeout`
 // (handler_timeout.ts) and the handler call itself (handler.ts).
