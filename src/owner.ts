@@ -293,8 +293,7 @@ function ownerParts<S>(
     options,
     "Owner",
   );
-  const defaults = options.timeout === undefined
-    ? undefined
-    : { timeout: options.timeout };
-  return { engine, defaults, state, table };
+  // No per-command defaults: the `timeout` option is the engine's own
+  // default, which every command sent without one falls back to.
+  return { engine, defaults: undefined, state, table };
 }

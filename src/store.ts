@@ -366,8 +366,7 @@ function storeParts<K, V>(
       for (const watcher of set) watcher.close();
     }
   };
-  const defaults = options.timeout === undefined
-    ? undefined
-    : { timeout: options.timeout };
-  return { engine, defaults, watchBuffer, map, watchers };
+  // No per-command defaults: the `timeout` option is the engine's own
+  // default, which every command sent without one falls back to.
+  return { engine, defaults: undefined, watchBuffer, map, watchers };
 }

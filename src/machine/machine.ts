@@ -328,11 +328,10 @@ function machineParts(config: unknown, options: MachineOptions): MachineParts {
   core.engine = engine;
   engine.label = sendLabel;
   engine.onStop = () => core.stop();
-  const defaults = options.timeout === undefined
-    ? undefined
-    : { timeout: options.timeout };
   core.start();
-  return { engine, defaults, watchBuffer };
+  // No per-command defaults: the `timeout` option is the engine's own
+  // default, which every command sent without one falls back to.
+  return { engine, defaults: undefined, watchBuffer };
 }
 
 /** Names a Machine's command in messages: `send` with its event. */
