@@ -8,6 +8,9 @@
 // the owner calls it. A synchronous command ran if and only if it resolved
 // (it cannot be interrupted); a model mismatch later in the history catches
 // a command that resolved without running or ran without resolving.
+//
+// The generators and the runner are tests/_store_histories.ts, shared with
+// tests/property_inspect.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -18,264 +21,26 @@ import {
   Store,
   TimeoutError,
 } from "../mod.ts";
-import { collect, flushMicrotasks, manualClock } from "./_helpers.ts";
+import {
+  keyArb as key,
+  KEYS,
+  type Outcome,
+  runStoreHistory,
+  type StoreScenario,
+  storeScenarioArb,
+  Thrown,
+} from "./_store_histories.ts";
 
 /** Histories per property: the issue asks for at least 1,000 in CI. */
 const RUNS = 1000;
-const KEYS = [0, 1, 2, 3];
-
-type UpdateMode = "sync" | "micro" | "clock" | "throw" | "reject";
-type Op =
-  | { op: "get" | "has" | "delete"; key: number }
-  | { op: "set"; key: number; value: number }
-  | { op: "update"; key: number; delta: number; mode: UpdateMode; wait: number }
-  | { op: "size" | "clear" }
-  | { op: "entries"; cancel: boolean }
-  | { op: "watch"; key: number };
-type Step =
-  | { t: "cmd"; handle: number; cmd: Op }
-  | { t: "yield"; rounds: number }
-  | { t: "advance"; ms: number }
-  | { t: "signal"; which: number }
-  | { t: "close" }
-  | { t: "abort"; reason: boolean };
-
-const key = fc.constantFrom(...KEYS);
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({
-    op: fc.constantFrom("get" as const, "has" as const, "delete" as const),
-    key,
-  }),
-  fc.record({
-    op: fc.constant("set" as const),
-    key,
-    value: fc.integer({ min: -5, max: 5 }),
-  }),
-  fc.record({
-    op: fc.constant("update" as const),
-    key,
-    delta: fc.integer({ min: 1, max: 9 }),
-    mode: fc.constantFrom<UpdateMode>(
-      "sync",
-      "micro",
-      "clock",
-      "throw",
-      "reject",
-    ),
-    wait: fc.integer({ min: 0, max: 3 }),
-  }),
-  fc.record({ op: fc.constantFrom("size" as const, "clear" as const) }),
-  fc.record({ op: fc.constant("entries" as const), cancel: fc.boolean() }),
-  fc.record({ op: fc.constant("watch" as const), key }),
-);
-const HANDLES = 6; // plain, signal A, signal B + timeout 3, timeout 0, timeout 1, already aborted
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  {
-    weight: 16,
-    arbitrary: fc.record({
-      t: fc.constant("cmd" as const),
-      // Half the commands from the plain handle, half with signals/timeouts.
-      handle: fc.oneof(fc.constant(0), fc.nat(HANDLES - 1)),
-      cmd: opArb,
-    }),
-  },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      t: fc.constant("yield" as const),
-      rounds: fc.integer({ min: 1, max: 4 }),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      t: fc.constant("advance" as const),
-      ms: fc.constantFrom(0, 1, 2, 5),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant("signal" as const),
-      which: fc.nat(1),
-    }),
-  },
-  {
-    weight: 1, // rare: everything after it is refused
-    arbitrary: fc.oneof(
-      fc.constant({ t: "close" as const }),
-      fc.record({ t: fc.constant("abort" as const), reason: fc.boolean() }),
-    ),
-  },
-);
-const scenarioArb = fc.record({
-  initial: fc.array(fc.tuple(key, fc.integer({ min: -5, max: 5 })), {
-    maxLength: 3,
-  }),
-  highWaterMark: fc.constantFrom(1, 2, 4, 1024),
-  overflow: fc.constantFrom("wait" as const, "reject" as const),
-  steps: fc.array(stepArb, { minLength: 4, maxLength: 24 }),
-});
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-class Thrown extends Error {
-  constructor(readonly id: number) {
-    super(`update ${id} failed on purpose`);
-  }
-}
-
-interface Scenario {
-  initial: [number, number][];
-  highWaterMark: number;
-  overflow: "wait" | "reject";
-  steps: Step[];
-}
 
 let histories = 0;
 
-async function runHistory(scenario: Scenario): Promise<void> {
+async function runHistory(scenario: StoreScenario): Promise<void> {
   histories++;
-  const clock = manualClock();
-  const store = new Store<number, number>(scenario.initial, {
-    clock,
-    highWaterMark: scenario.highWaterMark,
-    overflow: scenario.overflow,
-    watchBuffer: 100_000,
-  });
-  const controllers = [new AbortController(), new AbortController()];
-  const reasons = [new Error("signal A"), new Error("signal B")];
-  const preAborted = new Error("already aborted");
-  const abortReason = new Error("store aborted");
-  const handles = [
-    store,
-    store.with({ signal: controllers[0].signal }),
-    store.with({ signal: controllers[1].signal, timeout: 3 }),
-    store.with({ timeout: 0 }),
-    store.with({ timeout: 1 }),
-    store.with({ signal: AbortSignal.abort(preAborted) }),
-  ];
-  // Watchers on every key from the start: they see every change, and their
-  // last value is the final state, readable after close().
-  const initialWatchers: Promise<(number | undefined)[]>[] = [];
-  for (const k of KEYS) {
-    initialWatchers.push(collect(store.watch(k)));
-    await flushMicrotasks(5); // subscribed before the next, even at highWaterMark 1
-  }
-
-  const ran: number[] = []; // update ids, in the order the owner ran them
-  const outcomes = new Map<number, Outcome>();
-  const cmds: { id: number; cmd: Op }[] = [];
-  const settleCount = new Map<number, number>();
-  const record = (id: number, outcome: Outcome) => {
-    settleCount.set(id, (settleCount.get(id) ?? 0) + 1);
-    outcomes.set(id, outcome);
-  };
-  const track = (id: number, p: Promise<unknown>) =>
-    p.then(
-      (value) => record(id, { ok: true, value }),
-      (error) => record(id, { ok: false, error }),
-    );
-
-  for (const step of scenario.steps) {
-    switch (step.t) {
-      case "yield":
-        await flushMicrotasks(step.rounds);
-        break;
-      case "advance":
-        clock.advance(step.ms);
-        break;
-      case "signal":
-        controllers[step.which].abort(reasons[step.which]);
-        break;
-      case "close":
-        store.close();
-        break;
-      case "abort":
-        store.abort(step.reason ? abortReason : undefined);
-        break;
-      case "cmd": {
-        const id = cmds.length;
-        const cmd = step.cmd;
-        cmds.push({ id, cmd });
-        const h = handles[step.handle];
-        switch (cmd.op) {
-          case "get":
-            track(id, h.get(cmd.key));
-            break;
-          case "has":
-            track(id, h.has(cmd.key));
-            break;
-          case "delete":
-            track(id, h.delete(cmd.key));
-            break;
-          case "set":
-            track(id, h.set(cmd.key, cmd.value));
-            break;
-          case "size":
-            track(id, h.size());
-            break;
-          case "clear":
-            track(id, h.clear());
-            break;
-          case "update":
-            track(
-              id,
-              h.update(cmd.key, (v = 0) => {
-                ran.push(id);
-                switch (cmd.mode) {
-                  case "sync":
-                    return v + cmd.delta;
-                  case "throw":
-                    throw new Thrown(id);
-                  case "micro":
-                    return flushMicrotasks(cmd.wait).then(() => v + cmd.delta);
-                  case "clock":
-                    return new Promise<number>((resolve) =>
-                      clock.setTimeout(() => resolve(v + cmd.delta), cmd.wait)
-                    );
-                  case "reject":
-                    return flushMicrotasks(cmd.wait).then(() =>
-                      Promise.reject(new Thrown(id))
-                    );
-                }
-              }),
-            );
-            break;
-          case "entries": {
-            const stream = h.entries();
-            if (cmd.cancel) {
-              stream.cancel().catch(() => {}); // rejects if the command already failed
-              record(id, { ok: false, error: "cancelled" });
-            } else track(id, collect(stream));
-            break;
-          }
-          case "watch":
-            track(id, collect(h.watch(cmd.key)));
-            break;
-        }
-      }
-    }
-  }
-  store.close();
-  let closed = false;
-  store.closed.then(() => (closed = true));
-  const watcherValues: ((number | undefined)[] | undefined)[] = [];
-  initialWatchers.forEach((p, i) => p.then((v) => (watcherValues[i] = v)));
-  for (
-    let round = 0;
-    !(closed && outcomes.size === cmds.length &&
-      watcherValues.filter(Boolean).length === KEYS.length);
-    round++
-  ) {
-    assert.ok(
-      round < 500,
-      `history did not settle: ${outcomes.size}/${cmds.length} settled, closed=${closed}`,
-    );
-    clock.advance(10);
-    await flushMicrotasks(10);
-  }
-  assert.equal(clock.pending(), 0, "a timer was left behind");
+  const run = await runStoreHistory(scenario);
+  const { cmds, outcomes, settleCount, ran, watched, reasons } = run;
+  assert.equal(run.timersLeft, 0, "a timer was left behind");
 
   // ---- replay the model in the owner's order
   for (const [id, n] of settleCount) {
@@ -295,8 +60,8 @@ async function runHistory(scenario: Scenario): Promise<void> {
   const notify = (k: number, v: number | undefined) => changes.get(k)!.push(v);
   const ranSet = new Set(ran);
   const knownRefusal = (error: unknown) =>
-    reasons.includes(error as Error) || error === preAborted ||
-    error === abortReason ||
+    reasons.includes(error as Error) || error === run.preAborted ||
+    error === run.abortReason ||
     error instanceof TimeoutError || error instanceof ClosedError ||
     error instanceof OverflowError;
 
@@ -413,12 +178,12 @@ async function runHistory(scenario: Scenario): Promise<void> {
   // After close(): the final state equals the model's.
   KEYS.forEach((k, i) => {
     assert.deepEqual(
-      watcherValues[i],
+      watched[i],
       changes.get(k),
       `every change of key ${k}`,
     );
     assert.equal(
-      watcherValues[i]!.at(-1),
+      watched[i].at(-1),
       model.get(k),
       `final value of key ${k}`,
     );
@@ -427,7 +192,7 @@ async function runHistory(scenario: Scenario): Promise<void> {
 
 test("Store property: random concurrent histories match a sequential Map model (results, order, watchers, final state)", async () => {
   histories = 0;
-  await fc.assert(fc.asyncProperty(scenarioArb, runHistory), {
+  await fc.assert(fc.asyncProperty(storeScenarioArb(), runHistory), {
     numRuns: RUNS,
     timeout: 5000,
   });
