@@ -25,6 +25,7 @@ import {
 } from "./lin/shared_log.ts";
 import type { LinTask } from "./lin/worker.ts";
 import { LIN_EVENTS, LIN_STATES, linMachine } from "./lin/workers_machine.ts";
+import { startWorker } from "./_workers.ts";
 
 const WORKERS = 4;
 const CLIENTS = 3; // per worker, each sequential
@@ -46,7 +47,7 @@ interface Spawned {
 
 const fixture = new URL("./lin/worker.ts", import.meta.url);
 
-/** A worker running tests/lin/worker.ts (as in tests/workers.test.ts). */
+/** A worker running tests/lin/worker.ts, started by tests/_workers.ts. */
 async function spawn(): Promise<Spawned> {
   const inbox: Note[] = [];
   const waiting: { type: string; resolve(note: Note): void }[] = [];
@@ -67,39 +68,8 @@ async function spawn(): Promise<Spawned> {
     if (note.type === "error") throw new Error(`worker: ${note.error}`);
     return note;
   };
-  const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
-  if (typeof WebWorker === "function") {
-    const worker = new WebWorker(fixture, { type: "module" });
-    worker.addEventListener("message", (event) => receive(event.data));
-    return {
-      endpoint: worker,
-      post: (task) => worker.postMessage(task),
-      next,
-      terminate: () => {
-        worker.terminate();
-        return Promise.resolve();
-      },
-    };
-  }
-  const { Worker: NodeWorker } = await import("node:worker_threads");
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const worker = new NodeWorker(
-    `import(${
-      JSON.stringify(tsx)
-    }).then((tsx) => { tsx.register(); return import(${
-      JSON.stringify(fixture.href)
-    }); });`,
-    { eval: true },
-  );
-  worker.on("message", receive);
-  return {
-    endpoint: worker,
-    post: (task) => worker.postMessage(task),
-    next,
-    terminate: async () => {
-      await worker.terminate();
-    },
-  };
+  const worker = await startWorker(fixture, { onMessage: receive });
+  return { ...worker, next };
 }
 
 test(

@@ -13,6 +13,7 @@ import { otelCarrier } from "../src/otel/mod.ts";
 import { connect, type Endpoint } from "../src/workers/mod.ts";
 import { sdk, type SpanRecord } from "./fixtures/otel_sdk.ts";
 import type { OtelCounter } from "./fixtures/otel_worker.ts";
+import { startWorker } from "./_workers.ts";
 
 const fixture = new URL("./fixtures/otel_worker.ts", import.meta.url);
 
@@ -21,7 +22,10 @@ interface Note {
   spans?: SpanRecord[];
 }
 
-/** The owning thread: a Web Worker where the runtime has one, else Node's. */
+/**
+ * The owning thread: a Web Worker where the runtime has one, else Node's
+ * (tests/_workers.ts).
+ */
 async function spawn(): Promise<{
   endpoint: Endpoint;
   next(kind: string): Promise<Note>;
@@ -52,45 +56,11 @@ async function spawn(): Promise<{
       failed.push(reject);
     });
   };
-  const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
-  if (typeof WebWorker === "function") {
-    const worker = new WebWorker(fixture, { type: "module" });
-    worker.addEventListener("message", (event) => receive(event.data));
-    worker.addEventListener("error", (event) => {
-      event.preventDefault();
-      fail(new Error(`worker error: ${event.message}`));
-    });
-    return {
-      endpoint: worker,
-      next,
-      post: (note) => worker.postMessage(note),
-      terminate: () => {
-        worker.terminate();
-        return Promise.resolve();
-      },
-    };
-  }
-  // Node 20 cannot load .ts itself: the worker registers tsx first.
-  const { Worker: NodeWorker } = await import("node:worker_threads");
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const worker = new NodeWorker(
-    `import(${
-      JSON.stringify(tsx)
-    }).then((tsx) => { tsx.register(); return import(${
-      JSON.stringify(fixture.href)
-    }); });`,
-    { eval: true },
-  );
-  worker.on("message", receive);
-  worker.on("error", fail);
-  return {
-    endpoint: worker,
-    next,
-    post: (note) => worker.postMessage(note),
-    terminate: async () => {
-      await worker.terminate();
-    },
-  };
+  const worker = await startWorker(fixture, {
+    onMessage: receive,
+    onError: fail,
+  });
+  return { ...worker, next };
 }
 
 test("otelCarrier() across serve()/connect(): the owning thread's command span is a child of the client's span (same trace, parent = the client span)", async () => {

@@ -1,6 +1,6 @@
 // serve() / connect() across real threads: Node worker_threads, Deno and
-// Bun web Workers, chosen by feature detection. The worker side is
-// tests/fixtures/worker_client.ts.
+// Bun web Workers, chosen by feature detection (tests/_workers.ts). The
+// worker side is tests/fixtures/worker_client.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -20,6 +20,7 @@ import {
   serve,
 } from "../src/workers/mod.ts";
 import { collect, deferred, manualClock, nextMacrotask } from "./_helpers.ts";
+import { startWorker } from "./_workers.ts";
 import {
   type Counter,
   counterHandlers,
@@ -70,48 +71,11 @@ async function spawn(): Promise<Spawned> {
       waiting.push({ type, resolve, reject })
     );
   };
-  // Web Worker where the runtime has one (Deno, Bun); Node's worker_threads
-  // otherwise, loading the TypeScript fixture through tsx.
-  const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
-  if (typeof WebWorker === "function") {
-    const worker = new WebWorker(fixture, { type: "module" });
-    worker.addEventListener("message", (event) => receive(event.data));
-    worker.addEventListener("error", (event) => {
-      event.preventDefault();
-      fail(new Error(`worker error: ${event.message}`));
-    });
-    return {
-      endpoint: worker,
-      post: (note) => worker.postMessage(note),
-      next,
-      terminate: () => {
-        worker.terminate();
-        return Promise.resolve();
-      },
-    };
-  }
-  // Node 20 cannot load .ts itself: the worker registers tsx, then
-  // imports the fixture.
-  const { Worker: NodeWorker } = await import("node:worker_threads");
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const worker = new NodeWorker(
-    `import(${
-      JSON.stringify(tsx)
-    }).then((tsx) => { tsx.register(); return import(${
-      JSON.stringify(fixture.href)
-    }); });`,
-    { eval: true },
-  );
-  worker.on("message", receive);
-  worker.on("error", fail);
-  return {
-    endpoint: worker,
-    post: (note) => worker.postMessage(note),
-    next,
-    terminate: async () => {
-      await worker.terminate();
-    },
-  };
+  const worker = await startWorker(fixture, {
+    onMessage: receive,
+    onError: fail,
+  });
+  return { ...worker, next };
 }
 
 async function spawnMany(n: number): Promise<Spawned[]> {
