@@ -75,9 +75,13 @@ export function run<K, V>(
     case "size":
       return map.size;
     case "clear": {
-      const keys = watchers.size > 0 ? [...map.keys()] : [];
+      // Watchers are told before the map empties, so no copy of its keys is
+      // needed: nothing reads the map in between (a command sent meanwhile
+      // runs after this one).
+      if (watchers.size > 0) {
+        for (const k of map.keys()) notifyWatchers(watchers, k, undefined);
+      }
       map.clear();
-      for (const k of keys) notifyWatchers(watchers, k, undefined);
       return undefined;
     }
     case "entries": {
@@ -103,11 +107,11 @@ export function run<K, V>(
       if (set === undefined) watchers.set(key, set = new Set());
       const subscribers = set;
       subscribers.add(watcher);
+      // Runs once (LiveSource), and only this deletes from the set: the key
+      // still maps to this set until its last watcher leaves it.
       watcher.onEnd = () => {
         subscribers.delete(watcher);
-        if (subscribers.size === 0 && watchers.get(key) === subscribers) {
-          watchers.delete(key);
-        }
+        if (subscribers.size === 0) watchers.delete(key);
       };
       watcher.push(map.get(key));
       return undefined;
