@@ -176,19 +176,23 @@ class Deadline {
     this.#live++;
   }
 
-  /** A member settled: the last one out stops the timer. */
+  /**
+   * A member settled: the last one out stops the timer. Nothing refers to
+   * the deadline after that (its members dropped it as they settled, and
+   * it takes no new ones), so its list goes with it.
+   */
   leave(): void {
     if (--this.#live > 0) return;
     this.clock.clearTimeout(this.#timer);
-    this.#commands = [];
     forget(this);
   }
 
   readonly #fire = (): void => {
+    // First, so that a command sent while these expire (from an inspector
+    // or a raw reply's `reject`) gets a deadline of its own.
     forget(this);
-    const commands = this.#commands;
-    this.#commands = [];
-    for (const command of commands) command.expire(this.ms);
+    // Members that settled already are skipped by `expire()`.
+    for (const command of this.#commands) command.expire(this.ms);
   };
 }
 
@@ -218,10 +222,11 @@ function watch(signal: AbortSignal, command: Command): Set<Command> {
   if (commands === undefined) {
     const set = commands = new Set();
     watched.set(signal, set);
+    // A signal aborts once; after that `arm()` refuses its commands before
+    // they get here, so the set (empty by then) and the listener stay.
     signal.addEventListener("abort", () => {
-      watched.delete(signal);
       for (const c of set) c.abort(signal.reason); // each leaves the set
-    }, { once: true });
+    });
   }
   commands.add(command);
   return commands;
@@ -346,10 +351,10 @@ export class Command {
    * rejects) when the signal is already aborted.
    */
   arm(
-    timeout: number | undefined,
+    timeout: number,
     clock: Clock,
-    label?: (command: Command) => string,
-    observer?: CommandObserver,
+    label: ((command: Command) => string) | undefined,
+    observer: CommandObserver,
   ): boolean {
     const signal = this.#extra?.signal;
     if (signal) {
@@ -360,7 +365,7 @@ export class Command {
       this.#extra!.watching = watch(signal, this);
     }
     if (this.#extra !== undefined) this.#extra.observer = observer;
-    if (timeout !== undefined && timeout !== Infinity) {
+    if (timeout !== Infinity) {
       const extra = this.#extra ??= {
         kind: VALUE,
         signal: undefined,
@@ -377,30 +382,45 @@ export class Command {
     return true;
   }
 
-  /** Its timeout passed (called by its `Deadline`). */
+  /**
+   * Its timeout passed (called by its `Deadline`, also for members that
+   * settled meanwhile: those are skipped, and the owner told nothing).
+   */
   expire(timeout: number): void {
     if (this.#resolve === NOOP) return;
+    // Only `arm()` gives a command a deadline, and with it an `Extra`
+    // holding the label and the observer.
+    const extra = this.#extra!;
     this.reject(
       new TimeoutError(
         `Command ${
-          this.#extra?.label?.(this) ?? `"${this.op}"`
+          extra.label?.(this) ?? `"${this.op}"`
         } timed out after ${timeout} ms`,
         { timeout, command: this.info() },
       ),
     );
-    this.#extra?.observer?.commandTimedOut(this, timeout);
+    extra.observer!.commandTimedOut(this, timeout);
   }
 
-  /** Rejects with `reason` as an abort: its signal, or its reader left. */
+  /**
+   * Rejects with `reason` as an abort: its signal, or its reader left
+   * (also after the reply: then nothing happens). Only commands `arm()`
+   * watched (a signal) or that stream their reply get here, and both have
+   * an `Extra`; one not refused by `submit()` was armed with an observer.
+   */
   abort(reason: unknown): void {
     if (this.#resolve === NOOP) return;
+    const extra = this.#extra!;
     this.reject(reason);
-    this.#extra?.observer?.commandAborted(this, reason);
+    extra.observer!.commandAborted(this, reason);
   }
 
+  /**
+   * Settles with `value`. A settled command's `#resolve` and `reject` are
+   * `NOOP`s, so calling this or `reject()` again does nothing.
+   */
   resolve(value: unknown): void {
     const resolve = this.#resolve;
-    if (resolve === NOOP) return;
     this.#resolve = NOOP;
     if (this.#extra !== undefined) this.#settle(this.#extra);
     resolve(value);
@@ -408,7 +428,6 @@ export class Command {
 
   reject(reason: unknown): void {
     const resolve = this.#resolve;
-    if (resolve === NOOP) return;
     this.#resolve = NOOP;
     const extra = this.#extra;
     const reject = extra?.reject;
@@ -422,11 +441,10 @@ export class Command {
       extra.deadline.leave();
       extra.deadline = undefined;
     }
-    if (extra.watching !== undefined) {
-      extra.watching.delete(this);
-      extra.watching = undefined;
-    }
-    // Drop references the caller may hold onto long after.
-    if (extra.reject !== undefined) extra.reject = NOOP;
+    extra.watching?.delete(this);
+    extra.watching = undefined;
+    // A later settle calls this `NOOP`, never the caller's reject again;
+    // and the command no longer keeps what the caller may hold onto.
+    extra.reject = NOOP;
   }
 }
