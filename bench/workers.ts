@@ -19,6 +19,17 @@
  * credit window) where streams could be transferred (part 1 has both rows).
  * `--roundtrip` runs part 1 only; `--smoke` a tiny part 1 (does it run?).
  *
+ * `--cpu` runs neither part but the CPU per round trip with both ends in
+ * this thread (no worker, no waking a sleeping thread: what each round
+ * trip costs, which a busy machine distorts far less than throughput):
+ * plain against warden over the port, in alternating rounds of 500,
+ * medians of the process's CPU time (`process.cpuUsage()`). With
+ * `--against=<dir>`, also the warden of another tree (a folder holding its
+ * `mod.ts` and `src/`, e.g. from `git archive <commit> mod.ts src | tar -x
+ * -C <dir>`), with the ratio between the two:
+ *
+ *   bun bench/workers.ts --cpu --against=/tmp/before
+ *
  * The file is its own worker script.
  */
 import { spawn as spawnProcess } from "node:child_process";
@@ -381,6 +392,107 @@ function transport(): string {
   }
 }
 
+/** `--cpu`: CPU per round trip, both ends in this thread. */
+async function cpuPerRoundTrip(): Promise<void> {
+  type Ask = () => Promise<unknown>;
+  const kinds: [string, Ask][] = [];
+  {
+    // The plain baseline, as part 1's, over a MessageChannel.
+    const { port1, port2 } = new MessageChannel();
+    plainServer(port1, { n: 0 });
+    const waiting = new Map<number, (value: unknown) => void>();
+    let id = 0;
+    port2.addEventListener("message", (event: MessageEvent) => {
+      const reply = event.data as { id: number; v: unknown };
+      const resolve = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      resolve?.(reply.v);
+    });
+    port2.start();
+    kinds.push([
+      "plain postMessage + correlation id",
+      () =>
+        new Promise((resolve) => {
+          const k = ++id;
+          waiting.set(k, resolve);
+          port2.postMessage({ id: k, op: "incr", args: [] });
+        }),
+    ]);
+  }
+  const served = async (
+    core: { Owner: typeof Owner },
+    workers: { serve: typeof serve; connect: typeof connect },
+  ): Promise<Ask> => {
+    const owner = new core.Owner({ n: 0 }, handlers);
+    const { port1, port2 } = new MessageChannel();
+    workers.serve(owner, port1, { transport: "port" });
+    const remote = workers.connect<Counter>(port2);
+    await remote.ask("incr");
+    return () => remote.ask("incr");
+  };
+  kinds.push([
+    "warden (MessagePort)",
+    await served({ Owner }, { serve, connect }),
+  ]);
+  const against = args().find((a) => a.startsWith("--against="))?.slice(10);
+  if (against !== undefined) {
+    const root = new URL(`file://${against.replace(/\/?$/, "/")}`);
+    kinds.push([
+      `warden of ${against}`,
+      await served(
+        await import(new URL("mod.ts", root).href),
+        await import(new URL("src/workers/mod.ts", root).href),
+      ),
+    ]);
+  }
+  const cpu = (globalThis as {
+    process: {
+      cpuUsage(since?: unknown): { user: number; system: number };
+      exit(code: number): never;
+    };
+  }).process;
+  const n = 500;
+  const rounds = 101;
+  const run = async (ask: Ask): Promise<number> => {
+    const start = cpu.cpuUsage();
+    for (let i = 0; i < n; i++) await ask();
+    const used = cpu.cpuUsage(start);
+    return (used.user + used.system) / n;
+  };
+  for (const [, ask] of kinds) for (let i = 0; i < 4; i++) await run(ask);
+  const results = kinds.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let j = 0; j < kinds.length; j++) {
+      const k = (round + j) % kinds.length;
+      results[k].push(await run(kinds[k][1]));
+    }
+  }
+  const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
+    ? "deno"
+    : typeof (globalThis as { Bun?: unknown }).Bun === "object"
+    ? "bun"
+    : "node";
+  console.log(
+    `CPU per round trip, both ends in one thread, ${runtime}: medians of ${rounds} alternating rounds of ${n}`,
+  );
+  const medians = results.map(median);
+  for (let k = 0; k < kinds.length; k++) {
+    console.log(
+      `${kinds[k][0].padEnd(40)} ${medians[k].toFixed(2).padStart(7)} µs  ${
+        (medians[0] / medians[k]).toFixed(2)
+      }× plain`,
+    );
+  }
+  if (against !== undefined) {
+    console.log(
+      `this tree ÷ ${against}: ${
+        (medians[2] / medians[1]).toFixed(3)
+      }× (above 1: this tree costs less CPU)`,
+    );
+  }
+}
+
 const parent = await parentEndpoint();
 if (parent) await worker(parent);
+else if (args().includes("--cpu")) await cpuPerRoundTrip();
 else await main();
