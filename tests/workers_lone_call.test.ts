@@ -298,3 +298,45 @@ test("connect() settles a lone call only by an answer with its id, bare or in a 
     server.close();
   }
 });
+
+test("connect() takes an answer for id 0, which no call has, as no answer: the next call still goes alone", async () => {
+  const server = rawServer();
+  const remote = connect<
+    Owner<{ n: number }, {
+      incr: (s: { n: number }) => number;
+      items: (s: { n: number }) => number[];
+    }>
+  >(server.endpoint);
+  const client = await server.client;
+  try {
+    const warm = remote.ask("incr");
+    const frame = await client.next();
+    client.port.postMessage(
+      Array.isArray(frame)
+        ? [{ t: 10, id: 1, v: 1 }, { t: 16, n: 1 }]
+        : { t: 10, id: 1, v: 1 },
+    );
+    assert.equal(await warm, 1);
+    // Nothing unanswered now. A stream (not a call) to know when the
+    // answer for id 0 has been taken in: its END comes after it.
+    const reader = remote.stream("items").getReader();
+    assert.deepEqual(await client.next(), [
+      { t: 1, id: 2, op: "items", args: [], credit: 256 },
+    ]);
+    client.port.postMessage({ t: 10, id: 0, v: "zero" });
+    client.port.postMessage([{ t: 13, id: 2 }, { t: 16, n: 1 }]);
+    assert.equal((await reader.read()).done, true);
+    const next = remote.ask("incr");
+    assert.deepEqual(await client.next(), {
+      t: 0,
+      id: 3,
+      op: "incr",
+      args: [],
+    });
+    client.port.postMessage({ t: 10, id: 3, v: 3 });
+    assert.equal(await next, 3);
+  } finally {
+    await remote.close();
+    server.close();
+  }
+});
