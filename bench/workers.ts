@@ -5,9 +5,12 @@
  *    `ask("incr")` on an Owner in the main thread, against a plain
  *    `postMessage` request/reply with a correlation id and against comlink,
  *    each over its own MessageChannel; alternating rounds, medians, and
- *    each row's ratio to the plain one. A burner (a child process spinning
- *    on one core) runs during this part, so that waking a sleeping thread
- *    does not hide the CPU each round trip costs; `--no-burn` leaves it out.
+ *    each row's ratio to the plain one, in round trips per second and in
+ *    the process's CPU time per round trip (both threads). A burner (a
+ *    child process spinning on one core) runs during this part, so that
+ *    waking a sleeping thread does not hide the CPU each round trip costs;
+ *    `--no-burn` leaves it out. With `--against=<dir>` (below), one more
+ *    row: the other tree's warden over the port, served beside this one.
  * 2. Throughput: 1 or 4 client workers sending ask("incr") with a window of
  *    commands in flight. Median of 5 runs. No burner.
  *
@@ -18,6 +21,18 @@
  * `--port` serves part 2 with `transport: "port"` (the MessagePort with a
  * credit window) where streams could be transferred (part 1 has both rows).
  * `--roundtrip` runs part 1 only; `--smoke` a tiny part 1 (does it run?).
+ *
+ * `--cpu` runs neither part but the CPU per round trip with both ends in
+ * this thread (no worker, no waking a sleeping thread: what each round
+ * trip costs, which a busy machine distorts far less than throughput):
+ * plain against warden over the port, in alternating rounds of 500,
+ * medians of the process's CPU time (`process.cpuUsage()`). With
+ * `--against=<dir>`, also the warden of another tree (a folder holding its
+ * `mod.ts` and `src/`, e.g. from `git archive <commit> mod.ts src | tar -x
+ * -C <dir>`), with the ratio between the two:
+ *
+ *   bun bench/workers.ts --cpu --against=/tmp/before
+ *   bun bench/workers.ts --roundtrip --against=/tmp/before
  *
  * The file is its own worker script.
  */
@@ -43,13 +58,15 @@ interface RoundTrips {
   rt: Kind;
   n: number;
 }
-type Kind = "plain" | "comlink" | "warden" | "warden-port";
+type Kind = "plain" | "comlink" | "warden" | "warden-port" | "against";
 
 /** Part 1's setup: the ports of the plain and comlink rows. */
 interface Setup {
   setup: true;
   plain: MessagePort;
   comlink: MessagePort;
+  /** `--against=<dir>`: the other tree, served as "against" over the port. */
+  against: string | undefined;
 }
 
 /** The parent thread, when this runs as a worker; by feature detection. */
@@ -75,25 +92,41 @@ async function worker(parent: Endpoint): Promise<void> {
   const overPort = connect<Counter>(parent, { name: "port" });
   let plain: ((n: number) => Promise<void>) | undefined;
   let linked: Comlink.Remote<{ incr(): number }> | undefined;
+  let against: typeof counter | undefined;
   receive(parent, async (data) => {
     if ((data as Setup)?.setup === true) {
       const setup = data as Setup;
       plain = plainClient(setup.plain);
       linked = Comlink.wrap<{ incr(): number }>(setup.comlink);
+      if (setup.against !== undefined) {
+        const other = await import(
+          new URL("src/workers/mod.ts", treeUrl(setup.against)).href
+        ) as { connect: typeof connect };
+        against = other.connect<Counter>(parent, { name: "against" });
+      }
       parent.postMessage({ ready: true }, []);
       return;
     }
     const trips = data as RoundTrips;
     if (typeof trips?.rt === "string") {
       const start = performance.now();
+      const cpu = cpuUsage();
       if (trips.rt === "plain") await plain!(trips.n);
       else if (trips.rt === "comlink") {
         for (let i = 0; i < trips.n; i++) await linked!.incr();
       } else {
-        const remote = trips.rt === "warden" ? counter : overPort;
+        const remote = trips.rt === "warden"
+          ? counter
+          : trips.rt === "against"
+          ? against!
+          : overPort;
         for (let i = 0; i < trips.n; i++) await remote.ask("incr");
       }
-      parent.postMessage({ done: trips.n, ms: performance.now() - start }, []);
+      parent.postMessage({
+        done: trips.n,
+        ms: performance.now() - start,
+        cpu: cpuUsage() - cpu,
+      }, []);
       return;
     }
     const job = data as Job;
@@ -306,8 +339,25 @@ async function roundTrips(
   const linked = new MessageChannel();
   const exposedState = { n: 0 };
   Comlink.expose({ incr: () => handlers.incr(exposedState) }, linked.port1);
+  const against = againstDir();
+  let otherCounter: Counter | undefined;
+  let otherServing: { close(): void } | undefined;
+  if (against !== undefined) {
+    const root = treeUrl(against);
+    const core = await import(new URL("mod.ts", root).href) as {
+      Owner: typeof Owner;
+    };
+    const other = await import(
+      new URL("src/workers/mod.ts", root).href
+    ) as { serve: typeof serve };
+    otherCounter = new core.Owner({ n: 0 }, handlers);
+    otherServing = other.serve(otherCounter, worker.endpoint, {
+      name: "against",
+      transport: "port",
+    });
+  }
   worker.endpoint.postMessage(
-    { setup: true, plain: plain.port2, comlink: linked.port2 },
+    { setup: true, plain: plain.port2, comlink: linked.port2, against },
     [plain.port2, linked.port2] as never[],
   );
   await worker.next(); // ready
@@ -317,32 +367,43 @@ async function roundTrips(
     ["warden", `warden (${transport()})`],
     ["warden-port", "warden (MessagePort + credit window)"],
   ];
+  if (against !== undefined) {
+    kinds.push(["against", `warden of ${against} (MessagePort)`]);
+  }
   const smoke = args().includes("--smoke"); // does it run? (tiny)
   const n = smoke ? 50 : 2_000;
   const rounds = smoke ? 1 : 9;
-  const run = async (kind: Kind, count: number): Promise<number> => {
-    const before = kind.startsWith("warden") ? await counter.ask("get") : 0;
+  const run = async (
+    kind: Kind,
+    count: number,
+  ): Promise<{ rate: number; cpu: number }> => {
+    const owner = kind === "against" ? otherCounter! : counter;
+    const counted = kind.startsWith("warden") || kind === "against";
+    const before = counted ? await owner.ask("get") : 0;
     worker.post({ rt: kind, n: count } as unknown as Job);
-    const { ms } = await worker.next() as { ms: number };
-    if (
-      kind.startsWith("warden") &&
-      (await counter.ask("get")) !== before + count
-    ) throw new Error("lost an increment");
-    return count / (ms / 1000);
+    const { ms, cpu } = await worker.next() as { ms: number; cpu: number };
+    if (counted && (await owner.ask("get")) !== before + count) {
+      throw new Error("lost an increment");
+    }
+    return { rate: count / (ms / 1000), cpu: cpu / count };
   };
   for (const [kind] of kinds) await run(kind, 500); // warm-up
   const burner = args().includes("--no-burn") ? undefined : burn();
   const results = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
+  const cpus = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
   try {
     for (let round = 0; round < rounds; round++) {
       // Rotate the order, so no kind always runs first in a round.
       for (let j = 0; j < kinds.length; j++) {
         const [kind] = kinds[(round + j) % kinds.length];
-        results.get(kind)!.push(await run(kind, n));
+        const { rate, cpu } = await run(kind, n);
+        results.get(kind)!.push(rate);
+        cpus.get(kind)!.push(cpu);
       }
     }
   } finally {
     await burner?.stop();
+    otherServing?.close();
   }
   if (plainState.n !== exposedState.n || plainState.n === 0) {
     throw new Error("the baselines did not run the same number of times");
@@ -353,14 +414,48 @@ async function roundTrips(
     }`,
   );
   const base = median(results.get("plain")!);
+  const baseCpu = median(cpus.get("plain")!);
   for (const [kind, name] of kinds) {
     const value = median(results.get(kind)!);
+    const cpu = median(cpus.get(kind)!);
     console.log(
       `${name.padEnd(40)} ${
         Math.round(value).toLocaleString("en-US").padStart(10)
-      } round trips/s  ${(value / base).toFixed(2)}×`,
+      } round trips/s  ${(value / base).toFixed(2)}×   ${
+        cpu.toFixed(1).padStart(5)
+      } µs CPU each (process)  ${(baseCpu / cpu).toFixed(2)}×`,
     );
   }
+  if (against !== undefined) {
+    console.log(
+      `this tree ÷ ${against}, port: ${
+        (median(results.get("warden-port")!) / median(results.get("against")!))
+          .toFixed(3)
+      }× round trips/s, ${
+        (median(cpus.get("against")!) / median(cpus.get("warden-port")!))
+          .toFixed(3)
+      }× less CPU`,
+    );
+  }
+}
+
+/** This process's CPU time so far, µs (NaN where unknown). */
+function cpuUsage(): number {
+  const p = (globalThis as {
+    process?: { cpuUsage?(): { user: number; system: number } };
+  }).process;
+  const used = p?.cpuUsage?.();
+  return used === undefined ? NaN : used.user + used.system;
+}
+
+/** `--against=<dir>`, if given. */
+function againstDir(): string | undefined {
+  return args().find((a) => a.startsWith("--against="))?.slice(10);
+}
+
+/** A tree's folder as a URL ending in a slash. */
+function treeUrl(dir: string): URL {
+  return new URL(`file://${dir.replace(/\/?$/, "/")}`);
 }
 
 function args(): string[] {
@@ -381,6 +476,108 @@ function transport(): string {
   }
 }
 
+/** `--cpu`: CPU per round trip, both ends in this thread. */
+async function cpuPerRoundTrip(): Promise<void> {
+  type Ask = () => Promise<unknown>;
+  const kinds: [string, Ask][] = [];
+  {
+    // The plain baseline, as part 1's, over a MessageChannel.
+    const { port1, port2 } = new MessageChannel();
+    plainServer(port1, { n: 0 });
+    const waiting = new Map<number, (value: unknown) => void>();
+    let id = 0;
+    port2.addEventListener("message", (event: MessageEvent) => {
+      const reply = event.data as { id: number; v: unknown };
+      const resolve = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      resolve?.(reply.v);
+    });
+    port2.start();
+    kinds.push([
+      "plain postMessage + correlation id",
+      () =>
+        new Promise((resolve) => {
+          const k = ++id;
+          waiting.set(k, resolve);
+          port2.postMessage({ id: k, op: "incr", args: [] });
+        }),
+    ]);
+  }
+  const served = async (
+    core: { Owner: typeof Owner },
+    workers: { serve: typeof serve; connect: typeof connect },
+  ): Promise<Ask> => {
+    const owner = new core.Owner({ n: 0 }, handlers);
+    const { port1, port2 } = new MessageChannel();
+    workers.serve(owner, port1, { transport: "port" });
+    const remote = workers.connect<Counter>(port2);
+    await remote.ask("incr");
+    return () => remote.ask("incr");
+  };
+  kinds.push([
+    "warden (MessagePort)",
+    await served({ Owner }, { serve, connect }),
+  ]);
+  const against = againstDir();
+  if (against !== undefined) {
+    const root = treeUrl(against);
+    kinds.push([
+      `warden of ${against}`,
+      await served(
+        await import(new URL("mod.ts", root).href),
+        await import(new URL("src/workers/mod.ts", root).href),
+      ),
+    ]);
+  }
+  const cpu = (globalThis as {
+    process: {
+      cpuUsage(since?: unknown): { user: number; system: number };
+      exit(code: number): never;
+    };
+  }).process;
+  const n = 500;
+  const rounds = 101;
+  const run = async (ask: Ask): Promise<number> => {
+    const start = cpu.cpuUsage();
+    for (let i = 0; i < n; i++) await ask();
+    const used = cpu.cpuUsage(start);
+    return (used.user + used.system) / n;
+  };
+  for (const [, ask] of kinds) for (let i = 0; i < 4; i++) await run(ask);
+  const results = kinds.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let j = 0; j < kinds.length; j++) {
+      const k = (round + j) % kinds.length;
+      results[k].push(await run(kinds[k][1]));
+    }
+  }
+  const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
+    ? "deno"
+    : typeof (globalThis as { Bun?: unknown }).Bun === "object"
+    ? "bun"
+    : "node";
+  console.log(
+    `CPU per round trip, both ends in one thread, ${runtime}: medians of ${rounds} alternating rounds of ${n}`,
+  );
+  const medians = results.map(median);
+  for (let k = 0; k < kinds.length; k++) {
+    console.log(
+      `${kinds[k][0].padEnd(40)} ${medians[k].toFixed(2).padStart(7)} µs  ${
+        (medians[0] / medians[k]).toFixed(2)
+      }× plain`,
+    );
+  }
+  if (against !== undefined) {
+    console.log(
+      `this tree ÷ ${against}: ${
+        (medians[2] / medians[1]).toFixed(3)
+      }× (above 1: this tree costs less CPU)`,
+    );
+  }
+  cpu.exit(0); // the ports stay open
+}
+
 const parent = await parentEndpoint();
 if (parent) await worker(parent);
+else if (args().includes("--cpu")) await cpuPerRoundTrip();
 else await main();

@@ -32,6 +32,9 @@ import {
 import type { ConnectOptions } from "./remote.ts";
 import { Incoming } from "./incoming.ts";
 
+const noop = (): void => {};
+const NO_ARGS: readonly unknown[] = [];
+
 interface Pending {
   resolve(value: unknown): void;
   reject(reason: unknown): void;
@@ -148,26 +151,68 @@ export class Connection {
       c = context;
     }
     const id = ++this.#id;
-    return new Promise((resolve, reject) => {
-      const pending: Pending = { resolve, reject, op, args };
-      if (options === undefined) {
-        this.#calls.set(id, pending);
-        this.#sendCall(
+    const promise = new Promise(this.#capture);
+    const resolve = this.#resolve!;
+    const reject = this.#reject!;
+    this.#resolve = this.#reject = undefined;
+    if (options === undefined) {
+      if (this.#unanswered === 0 && this.#streams.size === 0) {
+        // Alone: in the slot, not in #calls (see #loneId).
+        this.#loneId = id;
+        this.#loneResolve = resolve;
+        this.#loneReject = reject;
+        this.#loneOp = op;
+        this.#loneArgs = args;
+        this.#unanswered++;
+        this.#link.sendAlone(
           c === undefined
             ? { t: CALL, id, op, args }
             : { t: CALL, id, op, args, c },
         );
-        return;
+        return promise;
       }
-      if (!this.#arm(id, pending, options)) return;
-      this.#calls.set(id, pending);
+      this.#calls.set(id, { resolve, reject, op, args });
       this.#sendCall(
         c === undefined
-          ? { t: CALL, id, op, args, s: 1 }
-          : { t: CALL, id, op, args, s: 1, c },
+          ? { t: CALL, id, op, args }
+          : { t: CALL, id, op, args, c },
       );
-    });
+      return promise;
+    }
+    const pending: Pending = { resolve, reject, op, args };
+    if (!this.#arm(id, pending, options)) return promise;
+    this.#calls.set(id, pending);
+    this.#sendCall(
+      c === undefined
+        ? { t: CALL, id, op, args, s: 1 }
+        : { t: CALL, id, op, args, s: 1, c },
+    );
+    return promise;
   }
+
+  /**
+   * The call sent with nothing else unanswered and no options, kept here
+   * rather than in `#calls` (empty then: every entry is unanswered); 0
+   * when there is none. At most one: the next such call waits for this one
+   * to be answered.
+   */
+  #loneId = 0;
+  #loneResolve: (value: unknown) => void = noop;
+  #loneReject: (reason: unknown) => void = noop;
+  #loneOp = "";
+  #loneArgs: readonly unknown[] = NO_ARGS;
+
+  /** A promise's resolvers, taken by {@linkcode #capture}. */
+  #resolve: ((value: unknown) => void) | undefined = undefined;
+  #reject: ((reason: unknown) => void) | undefined = undefined;
+  /** One executor for every call's promise: no closure per call. */
+  readonly #capture = (
+    resolve: (value: unknown) => void,
+    reject: (reason: unknown) => void,
+  ): void => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
 
   /** A call alone (nothing unanswered, no stream open) may go fast. */
   #sendCall(message: ClientMessage): void {
@@ -334,6 +379,12 @@ export class Connection {
   }
 
   #settle(id: number, ok: boolean, value: unknown): boolean {
+    if (this.#loneId !== 0 && id === this.#loneId) {
+      const settle = ok ? this.#loneResolve : this.#loneReject;
+      this.#clearLone();
+      settle(value);
+      return true;
+    }
     const pending = this.#calls.get(id);
     if (pending === undefined) return false;
     this.#calls.delete(id);
@@ -380,6 +431,12 @@ export class Connection {
     return false;
   }
 
+  #clearLone(): void {
+    this.#loneId = 0;
+    this.#loneResolve = this.#loneReject = noop;
+    this.#loneArgs = NO_ARGS;
+  }
+
   #refusal(op: string, args: readonly unknown[], reason: string): ClosedError {
     return new ClosedError(`Cannot run "${op}": ${reason}`, {
       command: { op, args },
@@ -393,6 +450,13 @@ export class Connection {
     this.#given = undefined;
     const calls = [...this.#calls.values()];
     this.#calls.clear();
+    if (this.#loneId !== 0) {
+      // Sent before every call in #calls: refused first.
+      const reject = this.#loneReject;
+      const refusal = this.#refusal(this.#loneOp, this.#loneArgs, reason);
+      this.#clearLone();
+      reject(refusal);
+    }
     for (const pending of calls) {
       pending.reject(this.#refusal(pending.op, pending.args, reason));
     }

@@ -1,5 +1,12 @@
 import type { Envelope } from "../core/command.ts";
-import { canCross, FAIL, notCloneable, OK, toWire } from "./wire.ts";
+import {
+  canCross,
+  FAIL,
+  notCloneable,
+  OK,
+  type ServerMessage,
+  toWire,
+} from "./wire.ts";
 import type { Channel } from "./serve_channel.ts";
 
 /**
@@ -44,19 +51,23 @@ export class Call implements Envelope {
 
   resolve(v: unknown): void {
     this.#channel.settled(this.#id, this.#cancellable);
-    if (canCross(v)) {
-      this.#channel.answer({ t: OK, id: this.#id, v }, this.#fast);
-    } else {
-      this.#channel.answer({
-        t: FAIL,
-        id: this.#id,
-        e: toWire(notCloneable(`the reply of "${this.op}"`)),
-      }, this.#fast);
-    }
+    this.#channel.answer(answerOf(this.#id, this.op, v), this.#fast);
   }
 
   reject(e: unknown): void {
     this.#channel.settled(this.#id, this.#cancellable);
     this.#channel.answer({ t: FAIL, id: this.#id, e: toWire(e) }, this.#fast);
   }
+}
+
+/**
+ * The answer to call `id` of `op` that returned `v`: `OK`, or `FAIL` with a
+ * `DataCloneError` when `v` cannot cross.
+ *
+ * @internal
+ */
+export function answerOf(id: number, op: string, v: unknown): ServerMessage {
+  return canCross(v)
+    ? { t: OK, id, v }
+    : { t: FAIL, id, e: toWire(notCloneable(`the reply of "${op}"`)) };
 }

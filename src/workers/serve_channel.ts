@@ -15,7 +15,10 @@ import {
 } from "./wire.ts";
 import type { Server } from "./serve.ts";
 import { Forward } from "./forward.ts";
-import { Call } from "./serve_call.ts";
+import { answerOf, Call } from "./serve_call.ts";
+
+/** The empty fast-call slot's arguments. */
+const NO_ARGS: readonly unknown[] = [];
 
 /** What an `Owner` has that the fast path uses. */
 interface Asks {
@@ -263,30 +266,90 @@ export class Channel {
    * with no stream write, envelope or queued command. Same order (the
    * writable is empty), same signal; an owner whose queue is full refuses
    * an ask() where a write waits for room, so then the call is written.
+   *
+   * A client following the protocol has at most one fast call unanswered,
+   * so the call waits in this channel's one slot (`#lone*`) with two
+   * reactions made once, not in a `Call` with two closures of its own;
+   * a second one while the slot is taken (a client that does not follow
+   * the protocol) is answered all the same, the general way.
    */
   #ask(id: number, op: string, args: readonly unknown[]): void {
     this.#inFlight++;
-    const signal = this.#gone.signal;
-    const call = new Call(this, id, op, args, signal, false, true);
     const owner = this.#owner ??= (this.#server.target as unknown as Asks).with(
       {
-        signal,
+        signal: this.#gone.signal,
       },
     );
     let reply: Promise<unknown>;
     try {
-      reply = owner.ask(op, ...args);
+      // No spread for no arguments: it would copy the array.
+      reply = args.length === 0 ? owner.ask(op) : owner.ask(op, ...args);
     } catch (error) {
       reply = Promise.reject(error);
     }
+    if (!this.#lone) {
+      this.#lone = true;
+      this.#loneId = id;
+      this.#loneOp = op;
+      this.#loneArgs = args;
+      reply.then(this.#loneAnswered, this.#loneRefused);
+    } else this.#askAgain(reply, id, op, args);
+  }
+
+  /**
+   * A second fast ask while the slot is taken. (A method of its own: its
+   * closures would cost every `#ask` a scope.)
+   */
+  #askAgain(
+    reply: Promise<unknown>,
+    id: number,
+    op: string,
+    args: readonly unknown[],
+  ): void {
+    const call = new Call(this, id, op, args, this.#gone.signal, false, true);
     reply.then(
       (value) => call.resolve(value),
-      (error) => {
-        if (error instanceof OverflowError && !this.#done) {
-          this.#write(call, call);
-        } else call.reject(error);
-      },
+      (error) => this.#refused(call, error),
     );
+  }
+
+  /** Whether the slot holds a fast call awaiting its reply. */
+  #lone = false;
+  #loneId = 0;
+  #loneOp = "";
+  #loneArgs: readonly unknown[] = NO_ARGS;
+
+  readonly #loneAnswered = (value: unknown): void => {
+    const id = this.#loneId;
+    this.#lone = false;
+    this.#loneArgs = NO_ARGS;
+    this.settled(id, false);
+    this.answer(answerOf(id, this.#loneOp, value), true);
+  };
+
+  readonly #loneRefused = (error: unknown): void => {
+    this.#lone = false;
+    const args = this.#loneArgs;
+    this.#loneArgs = NO_ARGS;
+    this.#refused(
+      new Call(
+        this,
+        this.#loneId,
+        this.#loneOp,
+        args,
+        this.#gone.signal,
+        false,
+        true,
+      ),
+      error,
+    );
+  };
+
+  /** A fast ask() refused: written instead when the queue was full. */
+  #refused(call: Call, error: unknown): void {
+    if (error instanceof OverflowError && !this.#done) {
+      this.#write(call, call);
+    } else call.reject(error);
   }
 
   /** A call has its answer (see `Call`). */

@@ -154,11 +154,7 @@ export class ServerLink {
         const message = data as ClientMessage;
         const held = this.#take(message);
         if (held === undefined) this.#fastIn(message.id);
-        else {
-          this.#consuming = true;
-          const done = () => this.#consumed(0, message.id);
-          held.then(done, done);
-        }
+        else this.#hold(held, message.id);
         return;
       }
       this.#inbox.push(data as ClientMessage[] | ClientMessage);
@@ -209,6 +205,16 @@ export class ServerLink {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * A lone call holds what follows until `held` settles. (A method of its
+   * own: a closure in `#onPort` would cost every message a scope.)
+   */
+  #hold(held: Promise<void>, id: number): void {
+    this.#consuming = true;
+    const done = () => this.#consumed(0, id);
+    held.then(done, done);
   }
 
   #consumed(n: number, fastId: number): void {
