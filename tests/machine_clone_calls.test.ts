@@ -74,3 +74,24 @@ for (const context of [undefined, { n: 0 }]) {
     },
   );
 }
+
+// structuredClone drops class prototypes silently, so new Machine() refuses
+// a context whose default copy lost one. A config.clone is the user's own
+// definition of a copy: one that turns class instances into plain data (or
+// into another class) is taken as it is, never refused.
+test("new Machine() takes a config.clone whose copy has other prototypes than the context", async () => {
+  class Point {
+    constructor(public x: number, public y: number) {}
+  }
+  const m = new Machine({
+    initial: "a",
+    context: { at: new Point(1, 2) },
+    clone: (c) => ({ at: { x: c.at.x, y: c.at.y } }),
+    states: { a: { on: { move: { target: "a", action: (c) => c.at.x++ } } } },
+  });
+  assert.equal(await m.send("move"), "a");
+  const { context } = await m.snapshot();
+  assert.equal(Object.getPrototypeOf(context.at), Object.prototype);
+  assert.deepEqual(context.at, { x: 2, y: 2 });
+  await m.close();
+});
