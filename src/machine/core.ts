@@ -134,18 +134,19 @@ export class Core {
     const node = this.#nodes.get(this.#state)!;
     if (node.entry === undefined && node.after.length === 0) return;
     const token = this.#startToken = new Token();
+    // Nothing is queued yet at construction: the start command always finds
+    // room, so it needs no `wait` past a full queue (a state timeout does).
     this.engine.submit(
       new Command("start", [token], VALUE, undefined, noop, noop),
       Infinity,
-      true,
     );
   }
 
   /** The owner stopped: disarm the timers, end the watchers. */
   stop(): void {
     this.#disarm();
+    // Each watcher's close() ends it, and its onEnd removes it from the set.
     for (const watcher of this.#watchers) watcher.close();
-    this.#watchers.clear();
   }
 
   /** The sink: runs one command. */
@@ -340,9 +341,15 @@ export class Core {
     this.#timers = [];
   }
 
-  /** A state timeout fired: queue its transition like any command. */
+  /**
+   * A state timeout fired: queue its transition like any command. Once the
+   * machine closes its timers are left to the stop, which clears them: one
+   * firing meanwhile queues nothing (a queued command would be refused). A
+   * timer of a state already left cannot fire (`#disarm()` cleared it); the
+   * queued command checks its token again when it runs (`#timeout()`).
+   */
   #fire(token: Token, ms: number, target: string): void {
-    if (token !== this.#token || this.engine.isClosed) return; // stale
+    if (this.engine.isClosed) return;
     this.engine.submit(
       new Command("after", [token, ms, target], VALUE, undefined, noop, noop),
       Infinity,
