@@ -493,11 +493,12 @@ export class Engine implements CommandObserver {
   /**
    * An inline command's asynchronous handler finished: writes what queued
    * meanwhile, or goes idle (after `abort()` the queue is empty, and
-   * `#flush()` stops the owner).
+   * `#flush()` stops the owner). No `#refill()`: nothing started during
+   * the inline run, so the count is where it was when each waiting command
+   * or raw writer found the queue full, and none of them has room yet.
    */
   readonly #afterNow = (): void => {
     this.#now = this.#current = undefined;
-    this.#refill();
     this.#flush();
   };
 
