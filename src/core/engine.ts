@@ -725,11 +725,12 @@ export class Engine implements CommandObserver {
   /**
    * A stream write ended: a turn brought no command, or the stream was
    * aborted (`abort()` already settled every command of its batch but the
-   * running one, which settles from its handler).
+   * running one, which settles from its handler). No `#refill()`: the last
+   * `#more()` refilled, and since then nothing started, so nobody waiting
+   * has room (and after `abort()` nobody waits).
    */
   readonly #written = (): void => {
     this.#batch = this.#current = undefined;
-    this.#refill();
     this.#flush();
   };
 
