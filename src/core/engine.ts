@@ -8,7 +8,7 @@
 // full bench suite the gain is within its noise). What is not on
 // that path lives in files beside it: option checks (settings.ts), raw chunks
 // (raw.ts), streamed snapshots (collect.ts), `handlerTimeout`
-// (handler_timeout.ts) and the handler call itself (handler.ts).
+// (handler_timeout.ts) and the handler types (handler.ts).
 import type { Clock } from "./clock.ts";
 import {
   Command,
@@ -22,7 +22,7 @@ import {
 import { collect } from "./collect.ts";
 import { Deque } from "./deque.ts";
 import { ClosedError, OverflowError, ReentrancyError } from "./errors.ts";
-import { applyHandler, type Dispatch, type StateHandler } from "./handler.ts";
+import type { Dispatch, StateHandler } from "./handler.ts";
 import { awaitTimed } from "./handler_timeout.ts";
 import type { OwnerStats } from "./inspect.ts";
 import { Inspection } from "./inspection.ts";
@@ -38,6 +38,13 @@ const STOPPED = 2;
 
 const noop = (): void => {};
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * A command for inline runs to reuse (see `Engine.#spare`): `reuse()` sets
+ * its op and arguments before each run.
+ */
+const spareCommand = (): Command =>
+  new Command("", NO_ARGS, VALUE, undefined, unbound);
 
 /** The arguments array of a command sent with `count` (≤ 2) parameters. */
 const argsOf = (count: number, a: unknown, b: unknown): unknown[] =>
@@ -129,7 +136,7 @@ export class Engine implements CommandObserver {
    * with it when it returns, so an inline run allocates no command. One
    * that goes asynchronous keeps it, and a new spare takes its place.
    */
-  #spare = new Command("", [], VALUE, undefined, unbound);
+  #spare: Command = spareCommand();
   #phase = OPEN;
   #closing = false;
   #aborted = false;
@@ -245,8 +252,10 @@ export class Engine implements CommandObserver {
     const running = this.#async;
     const now = this.#time();
     this.#timed = true;
-    if (running !== undefined && this.#sinceOf !== running) {
-      // It started before the first `stats()`: seen running from now on.
+    // `#sinceOf` is the running command unless it started before the first
+    // `stats()`: then it is seen running from now on. (Idle, this only
+    // forgets a finished command: every later start sets both.)
+    if (this.#sinceOf !== running) {
       this.#since = now;
       this.#sinceOf = running;
     }
@@ -275,12 +284,7 @@ export class Engine implements CommandObserver {
     args: readonly unknown[],
     options: CommandOptions | undefined,
   ): Promise<unknown> {
-    if (this.idle) {
-      const spare = this.#spare;
-      spare.reuse(op, args);
-      // The dispatcher takes the command alone: `state` is the command.
-      return this.#runNow(this.#dispatch, spare, NO_ARGS, op, args, options);
-    }
+    if (this.idle) return this.#runNow(op, args, options);
     return this.#enqueue(op, args, options);
   }
 
@@ -379,19 +383,16 @@ export class Engine implements CommandObserver {
   }
 
   /**
-   * Runs `handler(state, ...handlerArgs)` at once, inside the call, on an
-   * idle owner: no command queued or running, and no handler of any owner
-   * on the stack. This is what the owner's `WritableStream` does itself (a
-   * `write()` to an idle stream runs the sink before it returns), without
-   * the stream's cost: a synchronous handler's reply is one settled
-   * promise, with no queue, no microtask hop, and no timer or signal
-   * listener, since it can no longer time out or be aborted. Order holds:
-   * anything sent later finds the owner idle again, or busy and queues.
+   * Runs the command at once, inside the call, on an idle owner: no
+   * command queued or running, and no handler of any owner on the stack.
+   * This is what the owner's `WritableStream` does itself (a `write()` to
+   * an idle stream runs the sink before it returns), without the stream's
+   * cost: a synchronous handler's reply is one settled promise, with no
+   * queue, no microtask hop, and no timer or signal listener, since it can
+   * no longer time out or be aborted. Order holds: anything sent later
+   * finds the owner idle again, or busy and queues.
    */
-  #runNow<S>(
-    handler: StateHandler<S>,
-    state: S,
-    handlerArgs: readonly unknown[],
+  #runNow(
     op: string,
     args: readonly unknown[],
     options: CommandOptions | undefined,
@@ -402,8 +403,9 @@ export class Engine implements CommandObserver {
       return Promise.reject(signal.reason);
     }
     // The spare stands for the running command (close and abort wait for
-    // it), whether or not the handler takes it.
+    // it); the dispatcher takes it alone.
     const spare = this.#now = this.#spare;
+    spare.reuse(op, args);
     const id = ++this.#ids;
     const inspection = this.#inspection;
     if (inspection !== undefined) inspection.inline(spare, id, op, args);
@@ -412,7 +414,7 @@ export class Engine implements CommandObserver {
     this.#dispatching = true;
     handlersRunning++;
     try {
-      result = applyHandler(handler, state, handlerArgs);
+      result = this.#dispatch(spare);
       if (isPromiseLike(result)) result = Promise.resolve(result);
     } catch (error) {
       result = error;
@@ -431,17 +433,13 @@ export class Engine implements CommandObserver {
       this.#fulfilled++;
       return Promise.resolve(result);
     }
-    // An asynchronous handler: a dispatcher may hold on to the spare (a
-    // Machine's effects do), so it becomes this command, and a new spare
-    // takes its place.
-    let command: Command;
-    if ((state as unknown) === spare) {
-      command = spare;
-      this.#spare = new Command("", [], VALUE, undefined, unbound);
-    } else command = new Command(op, args, VALUE, undefined, unbound);
-    command.id = id;
-    if (inspection !== undefined) inspection.rekey(spare, command);
-    return this.#runningAsync(command, result as Promise<unknown>, options);
+    // An asynchronous handler: the dispatcher may hold on to the spare (a
+    // Machine's effects do), so the spare becomes this command, and a new
+    // spare takes its place. The inspection already knows it by this
+    // object: nothing to rekey.
+    this.#spare = spareCommand();
+    spare.id = id;
+    return this.#runningAsync(spare, result, options);
   }
 
   /**
@@ -482,21 +480,26 @@ export class Engine implements CommandObserver {
     if (this.#phase !== OPEN) queueMicrotask(this.#finishLater);
   }
 
+  /**
+   * Stops an owner closed or aborted from inside an inline handler. After
+   * `abort()` too this is `#maybeFinish()`: abort emptied the queue and
+   * nothing can join it, so it stops at once (closing the internal stream,
+   * idle and never visible, rather than aborting it).
+   */
   readonly #finishLater = (): void => {
-    if (this.#aborted) this.#finishAbort();
-    else this.#maybeFinish();
+    this.#maybeFinish();
   };
 
-  /** An inline command's asynchronous handler finished. */
+  /**
+   * An inline command's asynchronous handler finished: writes what queued
+   * meanwhile, or goes idle (after `abort()` the queue is empty, and
+   * `#flush()` stops the owner). No `#refill()`: nothing started during
+   * the inline run, so the count is where it was when each waiting command
+   * or raw writer found the queue full, and none of them has room yet.
+   */
   readonly #afterNow = (): void => {
     this.#now = this.#current = undefined;
-    if (this.#aborted) {
-      this.#busy = false;
-      this.#finishAbort();
-      return;
-    }
-    this.#refill();
-    this.#flush(); // writes what queued meanwhile, or goes idle
+    this.#flush();
   };
 
   /** Sends a command whose reply is a stream of values. */
@@ -538,7 +541,8 @@ export class Engine implements CommandObserver {
       return;
     }
     if (!command.arm(timeout ?? this.#timeout, this.#clock, this.label, this)) {
-      this.#refuse(command.op, "aborted", command.signal?.reason);
+      // `arm()` refuses only a command whose signal has already aborted.
+      this.#refuse(command.op, "aborted", command.signal!.reason);
       return;
     }
     if (this.#queued >= this.#highWaterMark || this.#waiting.length > 0) {
@@ -713,19 +717,22 @@ export class Engine implements CommandObserver {
     this.#pending = [];
     this.#batch = batch;
     const writer = this.#writer ?? this.#start();
-    writer.write(batch).then(
-      () => this.#written(batch),
-      () => this.#written(batch),
-    );
+    // The sink never throws, so the write never rejects; if the stream
+    // failed it anyway, the owner must still go on the same way.
+    writer.write(batch).then(this.#written, this.#written);
   };
 
-  #written(batch: Command[]): void {
+  /**
+   * A stream write ended: a turn brought no command, or the stream was
+   * aborted (`abort()` already settled every command of its batch but the
+   * running one, which settles from its handler). No `#refill()`: the last
+   * `#more()` refilled, and since then nothing started, so nobody waiting
+   * has room (and after `abort()` nobody waits).
+   */
+  readonly #written = (): void => {
     this.#batch = this.#current = undefined;
-    // Only an aborted stream skips a batch: settle whatever it left.
-    if (this.#aborted) { for (const c of batch) this.#rejectAborted(c); }
-    this.#refill();
     this.#flush();
-  }
+  };
 
   /** Moves waiting commands into the queue as room frees up. */
   #refill(): void {
@@ -788,11 +795,9 @@ export class Engine implements CommandObserver {
     for (let i = start; i < batch.length; i++) {
       this.#queued--;
       const command = batch[i];
-      if (command.settled) continue; // aborted or timed out while queued
-      if (this.#aborted) {
-        this.#rejectAborted(command);
-        continue;
-      }
+      // Aborted or timed out while queued. (After `abort()` every command
+      // is settled here: it rejected the whole batch but the running one.)
+      if (command.settled) continue;
       let result: unknown;
       this.#current = command;
       const inspection = this.#inspection;
@@ -921,11 +926,16 @@ export class Engine implements CommandObserver {
     this.onError(error);
   };
 
+  /**
+   * Stops a closing owner once nothing is left to run. A command pending
+   * or waiting keeps the owner `#busy` (`#flush()` clears it only with
+   * nothing pending, after `#refill()` had room for every waiting one), so
+   * `#busy` covers them; `#now` is an inline handler, sync or async.
+   */
   #maybeFinish(): void {
     if (
       this.#phase !== CLOSING || this.#closing || this.#busy ||
-      this.#now !== undefined || this.#pending.length > 0 ||
-      this.#waiting.length > 0
+      this.#now !== undefined
     ) return;
     this.#closing = true;
     if (this.#writer === undefined) this.#stop();
