@@ -152,7 +152,11 @@ export class Engine implements CommandObserver {
   /** The clock's time, in ms (`stats()`, and the inspection events). */
   readonly #time: () => number;
   // `stats()`: plain increments on paths that exist anyway.
-  /** The last command id given (ids count accepted commands). */
+  /**
+   * The commands this engine numbered. A command's id is this count plus
+   * `direct`, so that ids count every accepted command, a `Store`'s
+   * fast-path calls included (they take their place without a command).
+   */
   #ids = 0;
   /** Accepted commands whose handler returned. */
   #fulfilled = 0;
@@ -332,7 +336,7 @@ export class Engine implements CommandObserver {
     }
     // The spare stands for the running command (close and abort wait for it).
     const spare = this.#now = this.#spare;
-    const id = ++this.#ids;
+    const id = ++this.#ids + this.direct;
     const inspection = this.#inspection;
     if (inspection !== undefined) {
       inspection.inline(spare, id, op, argsOf(count, a, b));
@@ -406,7 +410,7 @@ export class Engine implements CommandObserver {
     // it); the dispatcher takes it alone.
     const spare = this.#now = this.#spare;
     spare.reuse(op, args);
-    const id = ++this.#ids;
+    const id = ++this.#ids + this.direct;
     const inspection = this.#inspection;
     if (inspection !== undefined) inspection.inline(spare, id, op, args);
     let result: unknown;
@@ -557,12 +561,12 @@ export class Engine implements CommandObserver {
         this.#refuse(command.op, "overflow", error);
         return;
       }
-      command.id = ++this.#ids;
+      command.id = ++this.#ids + this.direct;
       this.#waiting.push(command);
       if (this.#inspection !== undefined) this.#accepted(command);
       return;
     }
-    command.id = ++this.#ids;
+    command.id = ++this.#ids + this.direct;
     this.#queued++;
     this.#pending.push(command);
     if (this.#inspection !== undefined) this.#accepted(command);

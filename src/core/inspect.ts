@@ -372,10 +372,8 @@ export interface OwnerStats {
   readonly waiting: number;
   /**
    * The command whose handler is running asynchronously now: its op, its
-   * id (as in the events), and for how many milliseconds it has run. On
-   * a `Store` with no inspector, the `get`/`set`/`has` calls that run on
-   * its idle fast path take no id (they emit no event to match), so ids
-   * there count only the commands that went through the engine.
+   * id (as in the events: the number of commands accepted up to it), and
+   * for how many milliseconds it has run.
    */
   readonly running: OwnerStatsRunning | undefined;
   /**
