@@ -336,7 +336,8 @@ export class Engine implements CommandObserver {
     }
     // The spare stands for the running command (close and abort wait for it).
     const spare = this.#now = this.#spare;
-    const id = ++this.#ids + this.direct;
+    // Only an `Owner` calls this, and only a `Store` counts `direct`.
+    const id = ++this.#ids;
     const inspection = this.#inspection;
     if (inspection !== undefined) {
       inspection.inline(spare, id, op, argsOf(count, a, b));
