@@ -55,9 +55,11 @@ export function lostPrototype(
   } else if (original instanceof Set) {
     const b = [...(copy as Set<unknown>)];
     pairs = [...original].map((v, i) => [v, b[i]]);
-  } else if (
-    Array.isArray(original) || proto === Object.prototype || proto === null
-  ) {
+  } else if (Array.isArray(original) || proto === Object.prototype) {
+    // (A null-prototype object never gets here: its copy is a plain object,
+    // so it was named above.) Other built-ins that structuredClone keeps
+    // (Date, an Error, typed arrays) are not walked: their copies need not
+    // have the same own keys.
     const target = copy as Record<string, unknown>;
     for (const key of Object.keys(original)) {
       pairs.push([(original as Record<string, unknown>)[key], target[key]]);
