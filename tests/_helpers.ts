@@ -54,6 +54,26 @@ export function manualClock(): {
   };
 }
 
+/** A {@linkcode manualClock} that also tells the time (`now()`), from `start`. */
+export function tellingClock(start = 0): {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+  advance(ms: number): void;
+} {
+  const timers = manualClock();
+  let now = start;
+  return {
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+    now: () => now,
+    advance(ms) {
+      now += ms;
+      timers.advance(ms);
+    },
+  };
+}
+
 /** A promise plus its settle functions (Node 20 lacks Promise.withResolvers). */
 export function deferred<T = void>(): {
   promise: Promise<T>;

@@ -14,22 +14,14 @@ import {
   TimeoutError,
   TransitionError,
 } from "../mod.ts";
-import { collect, deferred, flushMicrotasks, manualClock } from "./_helpers.ts";
+import {
+  collect,
+  deferred,
+  flushMicrotasks,
+  tellingClock,
+} from "./_helpers.ts";
 
-/** A manual clock that also tells the time. */
-function fakeClock() {
-  const timers = manualClock();
-  let now = 1000;
-  return {
-    setTimeout: timers.setTimeout,
-    clearTimeout: timers.clearTimeout,
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-      timers.advance(ms);
-    },
-  };
-}
+const fakeClock = () => tellingClock(1000);
 
 /** An inspector that records every event. */
 function recorder() {

@@ -8,21 +8,9 @@ import {
   Store,
   TimeoutError,
 } from "../mod.ts";
-import { deferred, flushMicrotasks, manualClock } from "./_helpers.ts";
+import { deferred, flushMicrotasks, tellingClock } from "./_helpers.ts";
 
-function fakeClock() {
-  const timers = manualClock();
-  let now = 0;
-  return {
-    setTimeout: timers.setTimeout,
-    clearTimeout: timers.clearTimeout,
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-      timers.advance(ms);
-    },
-  };
-}
+const fakeClock = () => tellingClock();
 
 test("Owner.stats() of a new owner is all zero, frozen, a plain object", () => {
   const owner = new Owner({}, { x: () => 1 });

@@ -4,21 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Owner, Store } from "../mod.ts";
-import { deferred, flushMicrotasks, manualClock } from "./_helpers.ts";
+import { deferred, flushMicrotasks, tellingClock } from "./_helpers.ts";
 
-function fakeClock() {
-  const timers = manualClock();
-  let now = 0;
-  return {
-    setTimeout: timers.setTimeout,
-    clearTimeout: timers.clearTimeout,
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-      timers.advance(ms);
-    },
-  };
-}
+const fakeClock = () => tellingClock();
 
 test("Owner.stats() on an inspected owner times a handler from its start, even before the first stats() call", async () => {
   const clock = fakeClock();
