@@ -4,7 +4,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ClosedError,
-  type InspectEvent,
   InspectorError,
   Machine,
   OverflowError,
@@ -20,21 +19,9 @@ import {
   flushMicrotasks,
   tellingClock,
 } from "./_helpers.ts";
+import { recorder } from "./_inspect.ts";
 
 const fakeClock = () => tellingClock(1000);
-
-/** An inspector that records every event. */
-function recorder() {
-  const events: InspectEvent[] = [];
-  return {
-    events,
-    inspect: (event: InspectEvent) => {
-      events.push(event);
-    },
-    /** `type:id` for each event, in order: the order under test. */
-    trail: () => events.map((e) => `${e.type}:${e.id}`),
-  };
-}
 
 test("Owner inspect: an idle owner's command is accepted, started and settled inside the call", async () => {
   const clock = fakeClock();

@@ -2,7 +2,6 @@
 // stand-in objects (no workerd), as tests/durable/host.test.ts does.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { InspectEvent } from "../mod.ts";
 import {
   durableMachine,
   type DurableNamespace,
@@ -12,6 +11,7 @@ import {
   machineClient,
   storeClient,
 } from "../src/durable/mod.ts";
+import { recorder } from "./_inspect.ts";
 
 const state = {
   storage: {} as DurableObjectStateLike["storage"],
@@ -23,15 +23,13 @@ function namespaceOf(object: DurableObjectLike): DurableNamespace {
 }
 
 test("durableStore inspect: the object's owner reports each client command", async () => {
-  const events: InspectEvent[] = [];
+  const { events, inspect } = recorder();
   const Counters = durableStore<string, number>()({
     persistence: () => ({
       load: () => Promise.resolve(undefined),
       save: () => Promise.resolve(),
     }),
-    inspect: (event) => {
-      events.push(event);
-    },
+    inspect,
     inspectValues: true,
   });
   const store = storeClient<typeof Counters>(
@@ -49,7 +47,7 @@ test("durableStore inspect: the object's owner reports each client command", asy
 });
 
 test("durableMachine inspect: the hosted machine reports its transitions and refused events", async () => {
-  const events: InspectEvent[] = [];
+  const { events, inspect } = recorder();
   const Conn = durableMachine(() => ({
     initial: "idle",
     states: {
@@ -61,9 +59,7 @@ test("durableMachine inspect: the hosted machine reports its transitions and ref
       load: () => Promise.resolve(undefined),
       save: () => Promise.resolve(),
     }),
-    inspect: (event) => {
-      events.push(event);
-    },
+    inspect,
   });
   const conn = machineClient<typeof Conn>(namespaceOf(new Conn(state, {})), {
     name: "m",

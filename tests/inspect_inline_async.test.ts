@@ -4,29 +4,13 @@
 // id its accepted and started events gave it, on each owner kind.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  type InspectEvent,
-  Machine,
-  Owner,
-  Store,
-  TimeoutError,
-} from "../mod.ts";
+import { Machine, Owner, Store, TimeoutError } from "../mod.ts";
 import { deferred, flushMicrotasks, manualClock } from "./_helpers.ts";
-
-function recorder() {
-  const events: InspectEvent[] = [];
-  return {
-    events,
-    inspect: (event: InspectEvent) => {
-      events.push(event);
-    },
-    trail: () => events.map((e) => `${e.type}:${e.id}:${e.op}`),
-  };
-}
+import { recorder } from "./_inspect.ts";
 
 test("Owner inspect: an inline async handler that times out keeps its id through timedOut and settled", async () => {
   const clock = manualClock();
-  const { events, inspect, trail } = recorder();
+  const { events, inspect, trailWithOps } = recorder();
   const gate = deferred<string>();
   const owner = new Owner({}, { ping: () => 1, hold: () => gate.promise }, {
     clock,
@@ -38,7 +22,7 @@ test("Owner inspect: an inline async handler that times out keeps its id through
   await assert.rejects(reply, TimeoutError);
   gate.resolve("late");
   await flushMicrotasks();
-  assert.deepEqual(trail().slice(3), [
+  assert.deepEqual(trailWithOps().slice(3), [
     "accepted:2:hold",
     "started:2:hold",
     "timedOut:2:hold",
@@ -49,7 +33,7 @@ test("Owner inspect: an inline async handler that times out keeps its id through
 });
 
 test("Store inspect: an inline async update() keeps its id through aborted and settled", async () => {
-  const { events, inspect, trail } = recorder();
+  const { events, inspect, trailWithOps } = recorder();
   const gate = deferred();
   const store = new Store<string, number>([], { inspect });
   await store.set("a", 1); // id 1
@@ -66,7 +50,7 @@ test("Store inspect: an inline async update() keeps its id through aborted and s
   await assert.rejects(updated, (e) => e === reason);
   gate.resolve();
   await flushMicrotasks();
-  assert.deepEqual(trail().slice(3), [
+  assert.deepEqual(trailWithOps().slice(3), [
     "accepted:2:update",
     "started:2:update",
     "aborted:2:update",
@@ -82,7 +66,7 @@ test("Store inspect: an inline async update() keeps its id through aborted and s
 });
 
 test("Store inspect: an inline async update() that rejects settles with its id and error", async () => {
-  const { events, inspect, trail } = recorder();
+  const { events, inspect, trailWithOps } = recorder();
   const boom = new Error("boom");
   const store = new Store<string, number>([], { inspect });
   await assert.rejects(
@@ -94,7 +78,7 @@ test("Store inspect: an inline async update() that rejects settles with its id a
   );
   const next = store.set("b", 1); // id 2: the owner is idle again
   await next;
-  assert.deepEqual(trail(), [
+  assert.deepEqual(trailWithOps(), [
     "accepted:1:update",
     "started:1:update",
     "settled:1:update",
@@ -109,7 +93,7 @@ test("Store inspect: an inline async update() that rejects settles with its id a
 
 test("Machine inspect: an inline async send that runs past handlerTimeout keeps its id through stuck", async () => {
   const clock = manualClock();
-  const { inspect, trail } = recorder();
+  const { inspect, trailWithOps } = recorder();
   const errors: unknown[] = [];
   const machine = new Machine({
     initial: "idle",
@@ -130,7 +114,7 @@ test("Machine inspect: an inline async send that runs past handlerTimeout keeps 
   clock.advance(20);
   await assert.rejects(sent, TimeoutError);
   assert.equal(await machine.state(), "idle"); // id 3: the owner moved on
-  assert.deepEqual(trail().slice(3), [
+  assert.deepEqual(trailWithOps().slice(3), [
     "accepted:2:send",
     "started:2:send",
     "stuck:2:send",

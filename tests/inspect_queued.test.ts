@@ -2,11 +2,12 @@
 // one included, counting those beyond highWaterMark (overflow "wait") too.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type InspectEvent, Owner } from "../mod.ts";
+import { Owner } from "../mod.ts";
 import { deferred } from "./_helpers.ts";
+import { recorder } from "./_inspect.ts";
 
 test('Owner inspect: accepted.queued counts the commands waiting beyond highWaterMark (overflow: "wait")', async () => {
-  const events: InspectEvent[] = [];
+  const { events, inspect } = recorder();
   const gate = deferred();
   const order: number[] = [];
   const owner = new Owner({}, {
@@ -17,9 +18,7 @@ test('Owner inspect: accepted.queued counts the commands waiting beyond highWate
     },
   }, {
     highWaterMark: 1,
-    inspect: (e) => {
-      events.push(e);
-    },
+    inspect,
   });
   const held = owner.ask("hold"); // runs: counts against nothing
   const first = owner.ask("run", 1); // within highWaterMark

@@ -2,11 +2,12 @@
 // "rejected" with what the handler threw, and the commands behind it run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type InspectEvent, Owner } from "../mod.ts";
+import { Owner } from "../mod.ts";
 import { deferred } from "./_helpers.ts";
+import { recorder } from "./_inspect.ts";
 
 test("Owner inspect: a queued command whose handler throws settles as rejected, with its error; the next one runs", async () => {
-  const events: InspectEvent[] = [];
+  const { events, inspect } = recorder();
   const gate = deferred();
   const boom = new Error("boom");
   const owner = new Owner({}, {
@@ -16,9 +17,7 @@ test("Owner inspect: a queued command whose handler throws settles as rejected, 
     },
     ok: () => "ok",
   }, {
-    inspect: (e) => {
-      events.push(e);
-    },
+    inspect,
   });
   const held = owner.ask("hold");
   const failed = owner.ask("fail");

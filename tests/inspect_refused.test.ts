@@ -13,16 +13,7 @@ import {
   Store,
 } from "../mod.ts";
 import { deferred } from "./_helpers.ts";
-
-function recorder() {
-  const events: InspectEvent[] = [];
-  return {
-    events,
-    inspect: (event: InspectEvent) => {
-      events.push(event);
-    },
-  };
-}
+import { recorder } from "./_inspect.ts";
 
 /** The one event, checked to be a refused one. */
 function onlyRefused(events: InspectEvent[]): RefusedEvent {

@@ -1,14 +1,9 @@
 // stats(): live counters on every owner, with inspect off (and on).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  type InspectEvent,
-  Machine,
-  Owner,
-  Store,
-  TimeoutError,
-} from "../mod.ts";
+import { Machine, Owner, Store, TimeoutError } from "../mod.ts";
 import { deferred, flushMicrotasks, tellingClock } from "./_helpers.ts";
+import { recorder } from "./_inspect.ts";
 
 const fakeClock = () => tellingClock();
 
@@ -89,12 +84,10 @@ test("Owner.stats() times a handler already running at its first call from that 
 });
 
 test("Owner.stats() running.id is the id the inspection events give the command", async () => {
-  const events: InspectEvent[] = [];
+  const { events, inspect } = recorder();
   const gate = deferred();
   const owner = new Owner({}, { a: () => 1, hold: () => gate.promise }, {
-    inspect: (e) => {
-      events.push(e);
-    },
+    inspect,
   });
   await owner.ask("a");
   const first = owner.ask("hold");
