@@ -7,87 +7,13 @@ import assert from "node:assert/strict";
 import { Owner, TimeoutError } from "../mod.ts";
 import { connect, type Endpoint, serve } from "../src/workers/mod.ts";
 import { deferred, manualClock, nextMacrotask } from "./_helpers.ts";
-
-type Frame = Record<string, unknown>;
-
-/** Collects frames (bare messages, or batches as arrays) as they come. */
-function inbox(port: MessagePort): {
-  next(): Promise<Frame | Frame[]>;
-  /** How many frames wait to be taken. */
-  count(): number;
-} {
-  const frames: (Frame | Frame[])[] = [];
-  let wake: (() => void) | undefined;
-  port.addEventListener("message", (event: MessageEvent) => {
-    frames.push(event.data);
-    wake?.();
-  });
-  port.start();
-  return {
-    next: async () => {
-      while (frames.length === 0) {
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      return frames.shift()!;
-    },
-    count: () => frames.length,
-  };
-}
-
-/** A raw client of `serve()`: the handshake by hand. */
-async function rawClient(endpoint: MessagePort): Promise<{
-  port: MessagePort;
-  hello: Frame;
-  next(): Promise<Frame | Frame[]>;
-}> {
-  const { port1, port2 } = new MessageChannel();
-  const frames = inbox(port1);
-  endpoint.postMessage({ "warden:connect": 1, port: port2, name: "" }, [
-    port2,
-  ]);
-  const hello = await frames.next() as Frame;
-  assert.equal(hello.t, 20);
-  return { port: port1, hello, next: frames.next };
-}
-
-/** A raw server for `connect()`: answers the handshake with `hello`. */
-function rawServer(hello: (port: MessagePort) => void): {
-  endpoint: Endpoint;
-  client: Promise<
-    {
-      port: MessagePort;
-      next(): Promise<Frame | Frame[]>;
-      count(): number;
-    }
-  >;
-  close(): void;
-} {
-  const { port1, port2 } = new MessageChannel();
-  const client = deferred<
-    {
-      port: MessagePort;
-      next(): Promise<Frame | Frame[]>;
-      count(): number;
-    }
-  >();
-  let port: MessagePort | undefined;
-  port1.addEventListener("message", (event: MessageEvent) => {
-    port = (event.data as { port: MessagePort }).port;
-    const frames = inbox(port);
-    hello(port);
-    client.resolve({ port, next: frames.next, count: frames.count });
-  });
-  port1.start();
-  return {
-    endpoint: port2,
-    client: client.promise,
-    close: () => {
-      port?.close();
-      port1.close();
-      port2.close();
-    },
-  };
-}
+import {
+  answerFirstCall,
+  connectToRawServer,
+  type Frame,
+  rawServer,
+  serveToRawClient,
+} from "./_workers.ts";
 
 const streamsTransfer = (() => {
   try {
@@ -101,9 +27,10 @@ const streamsTransfer = (() => {
 
 test("serve() answers a lone call from the port with one bare message and no credit", async () => {
   const owner = new Owner({ n: 0 }, { incr: (s) => ++s.n });
-  const { port1, port2 } = new MessageChannel();
-  const serving = serve(owner, port1, { transport: "port", window: 4 });
-  const client = await rawClient(port2);
+  const { client, close } = await serveToRawClient(owner, {
+    transport: "port",
+    window: 4,
+  });
   try {
     client.port.postMessage({ t: 0, id: 1, op: "incr", args: [] });
     assert.deepEqual(await client.next(), { t: 10, id: 1, v: 1 });
@@ -122,35 +49,20 @@ test("serve() answers a lone call from the port with one bare message and no cre
     assert.equal(failed.id, 3);
     assert.equal(await owner.ask("incr"), 3);
   } finally {
-    client.port.close();
-    serving.close();
-    port1.close();
-    await owner.close();
+    await close();
   }
 });
 
 test("connect() sends a call alone only while nothing it sent is unanswered, a timed-out call included", async () => {
-  const server = rawServer((port) =>
-    port.postMessage({ t: 20, mode: "port", window: 16 })
-  );
   const clock = manualClock();
-  const remote = connect<
-    Owner<{ n: number }, { incr: (s: { n: number }) => number }>
-  >(
-    server.endpoint,
-    { clock },
+  const { remote, client, close } = await connectToRawServer((endpoint) =>
+    connect<Owner<{ n: number }, { incr: (s: { n: number }) => number }>>(
+      endpoint,
+      { clock },
+    )
   );
-  const client = await server.client;
   try {
-    // A first call, answered, so that the client surely has the handshake.
-    const warm = remote.ask("incr");
-    const frame = await client.next();
-    client.port.postMessage(
-      Array.isArray(frame)
-        ? [{ t: 10, id: 1, v: 1 }, { t: 16, n: 1 }]
-        : { t: 10, id: 1, v: 1 },
-    );
-    assert.equal(await warm, 1);
+    await answerFirstCall(client, remote.ask("incr"));
 
     const first = remote.with({ timeout: 10 }).ask("incr");
     first.catch(() => {});
@@ -187,8 +99,7 @@ test("connect() sends a call alone only while nothing it sent is unanswered, a t
     client.port.postMessage({ t: 10, id: 4, v: 4 });
     assert.equal(await third, 4);
   } finally {
-    await remote.close();
-    server.close();
+    await close();
   }
 });
 
@@ -255,9 +166,7 @@ test(
         return ++s.n;
       },
     });
-    const { port1, port2 } = new MessageChannel();
-    const serving = serve(owner, port1);
-    const raw = await rawClient(port2);
+    const { client: raw, close } = await serveToRawClient(owner);
     try {
       assert.equal(raw.hello.mode, "stream");
       const writer = (raw.hello.commands as WritableStream<unknown>)
@@ -271,10 +180,7 @@ test(
       assert.deepEqual(order, [1, 2]);
       writer.releaseLock();
     } finally {
-      raw.port.close();
-      serving.close();
-      port1.close();
-      await owner.close();
+      await close();
     }
   },
 );

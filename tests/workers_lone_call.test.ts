@@ -7,71 +7,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClosedError, Owner } from "../mod.ts";
-import { connect, serve } from "../src/workers/mod.ts";
+import { connect } from "../src/workers/mod.ts";
 import { deferred } from "./_helpers.ts";
-
-type Frame = Record<string, unknown>;
-
-/** Collects frames (bare messages, or batches as arrays) as they come. */
-function inbox(port: MessagePort): () => Promise<Frame | Frame[]> {
-  const frames: (Frame | Frame[])[] = [];
-  let wake: (() => void) | undefined;
-  port.addEventListener("message", (event: MessageEvent) => {
-    frames.push(event.data);
-    wake?.();
-  });
-  port.start();
-  return async () => {
-    while (frames.length === 0) {
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-    return frames.shift()!;
-  };
-}
-
-/** A raw client of `serve()`: the handshake by hand, port transport. */
-async function rawClient(endpoint: MessagePort): Promise<{
-  port: MessagePort;
-  next(): Promise<Frame | Frame[]>;
-}> {
-  const { port1, port2 } = new MessageChannel();
-  const next = inbox(port1);
-  endpoint.postMessage({ "warden:connect": 1, port: port2, name: "" }, [
-    port2,
-  ]);
-  const hello = await next() as Frame;
-  assert.equal(hello.t, 20);
-  return { port: port1, next };
-}
-
-/** A raw server for `connect()`: answers the handshake, port transport. */
-function rawServer(): {
-  endpoint: MessagePort;
-  client: Promise<{ port: MessagePort; next(): Promise<Frame | Frame[]> }>;
-  close(): void;
-} {
-  const { port1, port2 } = new MessageChannel();
-  const client = deferred<
-    { port: MessagePort; next(): Promise<Frame | Frame[]> }
-  >();
-  let port: MessagePort | undefined;
-  port1.addEventListener("message", (event: MessageEvent) => {
-    port = (event.data as { port: MessagePort }).port;
-    const next = inbox(port);
-    port.postMessage({ t: 20, mode: "port", window: 16 });
-    client.resolve({ port, next });
-  });
-  port1.start();
-  return {
-    endpoint: port2,
-    client: client.promise,
-    close: () => {
-      port?.close();
-      port1.close();
-      port2.close();
-    },
-  };
-}
+import {
+  answerFirstCall,
+  connectToRawServer,
+  type Frame,
+  serveToRawClient,
+} from "./_workers.ts";
 
 type Counter = Owner<{ n: number }, { incr: (s: { n: number }) => number }>;
 
@@ -93,9 +36,9 @@ test("serve() answers lone calls sent without waiting each under its own id, the
       }
     },
   });
-  const { port1, port2 } = new MessageChannel();
-  const serving = serve(owner, port1, { transport: "port" });
-  const client = await rawClient(port2);
+  const { client, close } = await serveToRawClient(owner, {
+    transport: "port",
+  });
   try {
     // Three bare calls at once: the first holds the owner, so the other
     // two arrive while it is unanswered.
@@ -113,10 +56,7 @@ test("serve() answers lone calls sent without waiting each under its own id, the
     client.port.postMessage({ t: 0, id: 4, op: "incr", args: [] });
     assert.deepEqual(await client.next(), { t: 10, id: 4, v: 2 });
   } finally {
-    client.port.close();
-    serving.close();
-    port1.close();
-    await owner.close();
+    await close();
   }
 });
 
@@ -127,9 +67,9 @@ test("serve() answers a lone call that failed, then the next lone call, each und
       throw new TypeError("bad");
     },
   });
-  const { port1, port2 } = new MessageChannel();
-  const serving = serve(owner, port1, { transport: "port" });
-  const client = await rawClient(port2);
+  const { client, close } = await serveToRawClient(owner, {
+    transport: "port",
+  });
   try {
     client.port.postMessage({ t: 0, id: 7, op: "fail", args: [] });
     const failed = await client.next() as Frame;
@@ -144,10 +84,7 @@ test("serve() answers a lone call that failed, then the next lone call, each und
     client.port.postMessage({ t: 0, id: 10, op: "incr", args: [] });
     assert.deepEqual(await client.next(), { t: 10, id: 10, v: 2 });
   } finally {
-    client.port.close();
-    serving.close();
-    port1.close();
-    await owner.close();
+    await close();
   }
 });
 
@@ -156,9 +93,9 @@ test("serve() answers a lone call whose reply cannot cross with DataCloneError, 
     fn: () => () => 1,
     incr: (s) => ++s.n,
   });
-  const { port1, port2 } = new MessageChannel();
-  const serving = serve(owner, port1, { transport: "port" });
-  const client = await rawClient(port2);
+  const { client, close } = await serveToRawClient(owner, {
+    transport: "port",
+  });
   try {
     client.port.postMessage({ t: 0, id: 1, op: "fn", args: [] });
     const failed = await client.next() as Frame;
@@ -171,26 +108,16 @@ test("serve() answers a lone call whose reply cannot cross with DataCloneError, 
     client.port.postMessage({ t: 0, id: 2, op: "incr", args: [] });
     assert.deepEqual(await client.next(), { t: 10, id: 2, v: 1 });
   } finally {
-    client.port.close();
-    serving.close();
-    port1.close();
-    await owner.close();
+    await close();
   }
 });
 
 test("connect() refuses a lone call and the calls sent after it with ClosedError, in the order sent, when the serving side closes", async () => {
-  const server = rawServer();
-  const remote = connect<Counter>(server.endpoint);
-  const client = await server.client;
+  const { remote, client, close } = await connectToRawServer((endpoint) =>
+    connect<Counter>(endpoint)
+  );
   try {
-    const warm = remote.ask("incr");
-    const frame = await client.next();
-    client.port.postMessage(
-      Array.isArray(frame)
-        ? [{ t: 10, id: 1, v: 1 }, { t: 16, n: 1 }]
-        : { t: 10, id: 1, v: 1 },
-    );
-    assert.equal(await warm, 1);
+    await answerFirstCall(client, remote.ask("incr"));
     const order: string[] = [];
     const errors: unknown[] = [];
     const watch = (name: string, call: Promise<unknown>) =>
@@ -229,24 +156,16 @@ test("connect() refuses a lone call and the calls sent after it with ClosedError
       });
     }
   } finally {
-    await remote.close();
-    server.close();
+    await close();
   }
 });
 
 test("connect() settles a lone call only by an answer with its id, bare or in a batch", async () => {
-  const server = rawServer();
-  const remote = connect<Counter>(server.endpoint);
-  const client = await server.client;
+  const { remote, client, close } = await connectToRawServer((endpoint) =>
+    connect<Counter>(endpoint)
+  );
   try {
-    const warm = remote.ask("incr");
-    const frame = await client.next();
-    client.port.postMessage(
-      Array.isArray(frame)
-        ? [{ t: 10, id: 1, v: 1 }, { t: 16, n: 1 }]
-        : { t: 10, id: 1, v: 1 },
-    );
-    assert.equal(await warm, 1);
+    await answerFirstCall(client, remote.ask("incr"));
 
     const lone = remote.ask("incr");
     assert.deepEqual(await client.next(), {
@@ -294,29 +213,21 @@ test("connect() settles a lone call only by an answer with its id, bare or in a 
     client.port.postMessage({ t: 10, id: 4, v: 4 });
     assert.equal(await last, 4);
   } finally {
-    await remote.close();
-    server.close();
+    await close();
   }
 });
 
 test("connect() takes an answer for id 0, which no call has, as no answer: the next call still goes alone", async () => {
-  const server = rawServer();
-  const remote = connect<
-    Owner<{ n: number }, {
-      incr: (s: { n: number }) => number;
-      items: (s: { n: number }) => number[];
-    }>
-  >(server.endpoint);
-  const client = await server.client;
+  const { remote, client, close } = await connectToRawServer((endpoint) =>
+    connect<
+      Owner<{ n: number }, {
+        incr: (s: { n: number }) => number;
+        items: (s: { n: number }) => number[];
+      }>
+    >(endpoint)
+  );
   try {
-    const warm = remote.ask("incr");
-    const frame = await client.next();
-    client.port.postMessage(
-      Array.isArray(frame)
-        ? [{ t: 10, id: 1, v: 1 }, { t: 16, n: 1 }]
-        : { t: 10, id: 1, v: 1 },
-    );
-    assert.equal(await warm, 1);
+    await answerFirstCall(client, remote.ask("incr"));
     // Nothing unanswered now. A stream (not a call) to know when the
     // answer for id 0 has been taken in: its END comes after it.
     const reader = remote.stream("items").getReader();
@@ -336,7 +247,6 @@ test("connect() takes an answer for id 0, which no call has, as no answer: the n
     client.port.postMessage({ t: 10, id: 3, v: 3 });
     assert.equal(await next, 3);
   } finally {
-    await remote.close();
-    server.close();
+    await close();
   }
 });
