@@ -152,6 +152,14 @@ async function worker(parent: Endpoint): Promise<void> {
  * map from id to the waiting promise (what comlink does, minus its proxy).
  */
 function plainClient(port: MessagePort): (n: number) => Promise<void> {
+  const ask = plainAsk(port);
+  return async (n) => {
+    for (let i = 0; i < n; i++) await ask();
+  };
+}
+
+/** One plain `incr` request over `port`, settled by the reply with its id. */
+function plainAsk(port: MessagePort): () => Promise<unknown> {
   const waiting = new Map<number, (value: unknown) => void>();
   let id = 0;
   port.addEventListener("message", (event: MessageEvent) => {
@@ -161,15 +169,12 @@ function plainClient(port: MessagePort): (n: number) => Promise<void> {
     resolve?.(reply.v);
   });
   port.start();
-  const ask = (op: string) =>
+  return () =>
     new Promise((resolve) => {
       const k = ++id;
       waiting.set(k, resolve);
-      port.postMessage({ id: k, op, args: [] });
+      port.postMessage({ id: k, op: "incr", args: [] });
     });
-  return async (n) => {
-    for (let i = 0; i < n; i++) await ask("incr");
-  };
 }
 
 /** The plain baseline's server: runs the op, replies with the id. */
@@ -272,6 +277,26 @@ async function measure(
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * `rounds` rounds of `measure` on each of `kinds`, rotating the order so
+ * that no kind always runs first in a round: each kind's results, in the
+ * order of `kinds`.
+ */
+async function alternatingRounds<K, T>(
+  kinds: readonly K[],
+  rounds: number,
+  measure: (kind: K) => Promise<T>,
+): Promise<T[][]> {
+  const results = kinds.map((): T[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let j = 0; j < kinds.length; j++) {
+      const k = (round + j) % kinds.length;
+      results[k].push(await measure(kinds[k]));
+    }
+  }
+  return results;
 }
 
 async function main(): Promise<void> {
@@ -389,22 +414,19 @@ async function roundTrips(
   };
   for (const [kind] of kinds) await run(kind, 500); // warm-up
   const burner = args().includes("--no-burn") ? undefined : burn();
-  const results = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
-  const cpus = new Map<Kind, number[]>(kinds.map(([k]) => [k, []]));
+  let measured: { rate: number; cpu: number }[][];
   try {
-    for (let round = 0; round < rounds; round++) {
-      // Rotate the order, so no kind always runs first in a round.
-      for (let j = 0; j < kinds.length; j++) {
-        const [kind] = kinds[(round + j) % kinds.length];
-        const { rate, cpu } = await run(kind, n);
-        results.get(kind)!.push(rate);
-        cpus.get(kind)!.push(cpu);
-      }
-    }
+    measured = await alternatingRounds(kinds, rounds, ([kind]) => run(kind, n));
   } finally {
     await burner?.stop();
     otherServing?.close();
   }
+  const results = new Map<Kind, number[]>(
+    kinds.map(([k], i) => [k, measured[i].map((m) => m.rate)]),
+  );
+  const cpus = new Map<Kind, number[]>(
+    kinds.map(([k], i) => [k, measured[i].map((m) => m.cpu)]),
+  );
   if (plainState.n !== exposedState.n || plainState.n === 0) {
     throw new Error("the baselines did not run the same number of times");
   }
@@ -484,24 +506,7 @@ async function cpuPerRoundTrip(): Promise<void> {
     // The plain baseline, as part 1's, over a MessageChannel.
     const { port1, port2 } = new MessageChannel();
     plainServer(port1, { n: 0 });
-    const waiting = new Map<number, (value: unknown) => void>();
-    let id = 0;
-    port2.addEventListener("message", (event: MessageEvent) => {
-      const reply = event.data as { id: number; v: unknown };
-      const resolve = waiting.get(reply.id);
-      waiting.delete(reply.id);
-      resolve?.(reply.v);
-    });
-    port2.start();
-    kinds.push([
-      "plain postMessage + correlation id",
-      () =>
-        new Promise((resolve) => {
-          const k = ++id;
-          waiting.set(k, resolve);
-          port2.postMessage({ id: k, op: "incr", args: [] });
-        }),
-    ]);
+    kinds.push(["plain postMessage + correlation id", plainAsk(port2)]);
   }
   const served = async (
     core: { Owner: typeof Owner },
@@ -544,13 +549,7 @@ async function cpuPerRoundTrip(): Promise<void> {
     return (used.user + used.system) / n;
   };
   for (const [, ask] of kinds) for (let i = 0; i < 4; i++) await run(ask);
-  const results = kinds.map((): number[] => []);
-  for (let round = 0; round < rounds; round++) {
-    for (let j = 0; j < kinds.length; j++) {
-      const k = (round + j) % kinds.length;
-      results[k].push(await run(kinds[k][1]));
-    }
-  }
+  const results = await alternatingRounds(kinds, rounds, ([, ask]) => run(ask));
   const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object"
     ? "deno"
     : typeof (globalThis as { Bun?: unknown }).Bun === "object"
