@@ -357,12 +357,12 @@ export class StoreClient<K, V, U = Record<never, never>> {
   #send(key: K, op: string, args: unknown[]): Promise<unknown> {
     let shard: number;
     try {
-      shard = this.#pipes.length === 1 ? 0 : shardOf(key, this.#pipes.length);
       if (JSON.stringify(key) === undefined) {
         throw new TypeError(
           `Cannot ${op}: the key must survive JSON, received ${describe(key)}`,
         );
       }
+      shard = this.#pipes.length === 1 ? 0 : shardOf(key, this.#pipes.length);
     } catch (error) {
       return Promise.reject(error);
     }
