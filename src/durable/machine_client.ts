@@ -1,11 +1,11 @@
 import { Share } from "../core/share.ts";
 import type { CommandOptions } from "../core/command.ts";
-import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
 import type { MachineSnapshot, MachineTransition } from "../machine/types.ts";
 import { type WatchOptions, watchStub } from "./watch.ts";
 import type { DurableMachineClass } from "./machine_object.ts";
 import { Pipe } from "./pipe.ts";
+import { stringName } from "../remote/names.ts";
 import type { DurableNamespace } from "./types.ts";
 
 /**
@@ -81,14 +81,7 @@ export class MachineClient<S extends string, E extends string, Ctx> {
       return;
     }
     this.#defaults = undefined;
-    const name = options?.name;
-    if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot create MachineClient: name must be a string, received ${
-          describe(name)
-        }`,
-      );
-    }
+    const name = stringName(options?.name, "name", "create MachineClient");
     let stub: ReturnType<DurableNamespace["get"]> | undefined;
     this.#pipe = new Pipe(() =>
       stub ??= namespace.get(namespace.idFromName(name) as never)

@@ -3,8 +3,8 @@ import type { CommandOptions } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
 import { Pipe } from "./pipe.ts";
-import { shardedEntries } from "../remote/sharded_entries.ts";
-import { shardName, shardOf } from "../remote/shard.ts";
+import { stringName } from "../remote/names.ts";
+import { type ShardCall, Shards } from "../remote/shards.ts";
 import { type WatchOptions, watchStub } from "./watch.ts";
 import type { DurableStoreClass } from "./store_types.ts";
 import type { DurableNamespace } from "./types.ts";
@@ -93,8 +93,11 @@ import type { UpdaterArgs } from "../remote/updater.ts";
  * ```
  */
 export class StoreClient<K, V, U = Record<never, never>> {
-  readonly #pipes: Pipe[];
+  readonly #shards: Shards<Pipe>;
   readonly #defaults: CommandOptions | undefined;
+  /** Sends a command that takes no arguments, to one shard. */
+  readonly #each: ShardCall<Pipe> = (pipe, op) =>
+    pipe.send(op, [], this.#defaults);
 
   /**
    * Constructs a client. No request is made until the first command.
@@ -106,34 +109,23 @@ export class StoreClient<K, V, U = Record<never, never>> {
     // From `with()`: a second handle with other defaults (see Share).
     const adopt = Share.partsOf<StoreClientParts>(namespace);
     if (adopt !== undefined) {
-      this.#pipes = adopt.pipes;
+      this.#shards = adopt.shards;
       this.#defaults = adopt.defaults;
       return;
     }
     this.#defaults = undefined;
-    const name = options?.name;
-    if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot create StoreClient: name must be a string, received ${
-          describe(name)
-        }`,
-      );
-    }
-    const shards = options.shards ?? 1;
-    if (!Number.isInteger(shards) || shards < 1) {
-      throw new RangeError(
-        `Cannot create StoreClient: shards must be a positive integer, received ${
-          describe(shards)
-        }`,
-      );
-    }
-    this.#pipes = Array.from({ length: shards }, (_, i) => {
-      const objectName = shardName(name, i, shards);
-      let stub: ReturnType<DurableNamespace["get"]> | undefined;
-      return new Pipe(() =>
-        stub ??= namespace.get(namespace.idFromName(objectName) as never)
-      );
-    });
+    const name = stringName(options?.name, "name", "create StoreClient");
+    this.#shards = new Shards(
+      name,
+      options.shards,
+      "create StoreClient",
+      (objectName) => {
+        let stub: ReturnType<DurableNamespace["get"]> | undefined;
+        return new Pipe(() =>
+          stub ??= namespace.get(namespace.idFromName(objectName) as never)
+        );
+      },
+    );
   }
 
   /**
@@ -148,7 +140,7 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   get shards(): number {
-    return this.#pipes.length;
+    return this.#shards.count;
   }
 
   /**
@@ -243,11 +235,8 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * console.log(await counters.size());
    * ```
    */
-  async size(): Promise<number> {
-    const sizes = await Promise.all(
-      this.#pipes.map((pipe) => pipe.send("size", [], this.#defaults)),
-    );
-    return (sizes as number[]).reduce((a, b) => a + b, 0);
+  size(): Promise<number> {
+    return this.#shards.size(this.#each);
   }
 
   /**
@@ -258,10 +247,8 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * await counters.clear();
    * ```
    */
-  async clear(): Promise<void> {
-    await Promise.all(
-      this.#pipes.map((pipe) => pipe.send("clear", [], this.#defaults)),
-    );
+  clear(): Promise<void> {
+    return this.#shards.clear(this.#each);
   }
 
   /**
@@ -276,10 +263,7 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   entries(): ReadableStream<[K, V]> {
-    return shardedEntries<K, V>(
-      this.#pipes.length,
-      (shard) => this.#pipes[shard]!.send("entries", [], this.#defaults),
-    );
+    return this.#shards.entries<K, V>(this.#each);
   }
 
   /**
@@ -295,7 +279,7 @@ export class StoreClient<K, V, U = Record<never, never>> {
    */
   with(options: CommandOptions): StoreClient<K, V, U> {
     return sharedStoreClient<K, V, U>({
-      pipes: this.#pipes,
+      shards: this.#shards,
       defaults: mergeCommandOptions(
         this.#defaults,
         options,
@@ -317,7 +301,7 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   shardOf(key: K): number {
-    return shardOf(key, this.#pipes.length);
+    return this.#shards.shardOf(key);
   }
 
   /**
@@ -342,36 +326,25 @@ export class StoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   watch(key: K, options: WatchOptions = {}): ReadableStream<V | undefined> {
-    const text = JSON.stringify(key);
-    if (text === undefined) {
-      throw new TypeError(
-        `Cannot watch: the key must survive JSON, received ${describe(key)}`,
-      );
-    }
-    const pipe = this.#pipes[
-      this.#pipes.length === 1 ? 0 : shardOf(key, this.#pipes.length)
-    ]!;
-    return watchStub<V | undefined>(() => pipe.stub(), text, options);
+    const pipe = this.#shards.endpointOf(key, "watch");
+    return watchStub<V | undefined>(
+      () => pipe.stub(),
+      JSON.stringify(key),
+      options,
+    );
   }
 
   #send(key: K, op: string, args: unknown[]): Promise<unknown> {
-    let shard: number;
-    try {
-      shard = this.#pipes.length === 1 ? 0 : shardOf(key, this.#pipes.length);
-      if (JSON.stringify(key) === undefined) {
-        throw new TypeError(
-          `Cannot ${op}: the key must survive JSON, received ${describe(key)}`,
-        );
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#pipes[shard]!.send(op, args, this.#defaults);
+    return this.#shards.send(
+      key,
+      op,
+      (pipe) => pipe.send(op, args, this.#defaults),
+    );
   }
 }
 
 /** What a `with()` copy shares with the client it was made from. */
-type StoreClientParts = { pipes: Pipe[]; defaults: CommandOptions };
+type StoreClientParts = { shards: Shards<Pipe>; defaults: CommandOptions };
 
 /**
  * The copy `with()` returns, made outside the class on purpose: a class body

@@ -1,6 +1,6 @@
 import { Share } from "../core/share.ts";
-import { describe } from "../core/describe.ts";
 import type { MachineSnapshot } from "../machine/types.ts";
+import { nonEmptyName } from "../remote/names.ts";
 import { call, type CallOptions } from "./ingress.ts";
 import type { RestateMachineDefinition } from "./machine_object.ts";
 import {
@@ -93,20 +93,13 @@ export class RestateMachineClient<S extends string, E extends string, Ctx> {
       return;
     }
     const target = targetOf(ingress, options ?? {}, "RestateMachineClient");
-    for (const field of ["service", "name"] as const) {
-      const value = options?.[field];
-      if (typeof value !== "string" || value === "") {
-        throw new TypeError(
-          `Cannot create RestateMachineClient: ${field} must be a non-empty string, received ${
-            describe(value)
-          }`,
-        );
-      }
-    }
+    const action = "create RestateMachineClient";
+    const service = nonEmptyName(options?.service, "service", action);
+    const name = nonEmptyName(options.name, "name", action);
     this.#defaults = mergeRestateOptions({}, {
       timeout: options.timeout ?? 30_000,
     }, "RestateMachineClient");
-    this.#shared = { target, service: options.service, name: options.name };
+    this.#shared = { target, service, name };
   }
 
   /**

@@ -2,6 +2,7 @@ import * as restate from "@restatedev/restate-sdk/fetch";
 import { describe } from "../core/describe.ts";
 import { Machine } from "../machine/machine.ts";
 import type { MachineConfig, StateConfig } from "../machine/types.ts";
+import { nonEmptyName } from "../remote/names.ts";
 import type { RestateHandler } from "./store_object.ts";
 import { asAnswer, assertServiceRuntime, inputObject } from "./runtime.ts";
 
@@ -164,13 +165,7 @@ export function restateMachine<
   options: RestateMachineOptions = {},
 ): RestateMachineDefinition<S, E, Ctx> {
   assertServiceRuntime("create restateMachine");
-  if (typeof name !== "string" || name === "") {
-    throw new TypeError(
-      `Cannot create restateMachine: name must be a non-empty string, received ${
-        describe(name)
-      }`,
-    );
-  }
+  nonEmptyName(name, "name", "create restateMachine");
   // Validates the config as a local Machine would.
   void new Machine(config).close();
   const base = config as unknown as MachineConfig<string, string, unknown>;

@@ -1,7 +1,6 @@
 import { Share } from "../core/share.ts";
-import { describe } from "../core/describe.ts";
-import { shardedEntries } from "../remote/sharded_entries.ts";
-import { shardOf } from "../remote/shard.ts";
+import { nonEmptyName, stringName } from "../remote/names.ts";
+import { type ShardCall, Shards } from "../remote/shards.ts";
 import { functionUpdaterError, type UpdaterArgs } from "../remote/updater.ts";
 import { call, type CallOptions, type IngressTarget } from "./ingress.ts";
 import {
@@ -68,7 +67,8 @@ export interface RestateStoreClientOptions {
 interface Shared {
   target: IngressTarget;
   service: string;
-  objects: string[];
+  /** The object keys, one per shard. */
+  objects: Shards<string>;
 }
 
 /**
@@ -99,6 +99,9 @@ interface Shared {
 export class RestateStoreClient<K, V, U = Record<never, never>> {
   readonly #shared: Shared;
   readonly #defaults: RestateCommandOptions;
+  /** Calls a handler that takes no input, on one shard's object. */
+  readonly #each: ShardCall<string> = (object, handler) =>
+    this.#call(object, handler, {});
 
   /**
    * Constructs a client. No request is made until the first command.
@@ -115,41 +118,14 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
       return;
     }
     const target = targetOf(ingress, options ?? {}, "RestateStoreClient");
-    const service = options?.service;
-    if (typeof service !== "string" || service === "") {
-      throw new TypeError(
-        `Cannot create RestateStoreClient: service must be a non-empty string, received ${
-          describe(service)
-        }`,
-      );
-    }
-    const name = options.name ?? "default";
-    if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot create RestateStoreClient: name must be a string, received ${
-          describe(name)
-        }`,
-      );
-    }
-    const shards = options.shards ?? 1;
-    if (!Number.isInteger(shards) || shards < 1) {
-      throw new RangeError(
-        `Cannot create RestateStoreClient: shards must be a positive integer, received ${
-          describe(shards)
-        }`,
-      );
-    }
+    const action = "create RestateStoreClient";
+    const service = nonEmptyName(options?.service, "service", action);
+    const name = stringName(options.name ?? "default", "name", action);
+    const objects = new Shards(name, options.shards, action, (key) => key);
     this.#defaults = mergeRestateOptions({}, {
       timeout: options.timeout ?? 30_000,
     }, "RestateStoreClient");
-    this.#shared = {
-      target,
-      service,
-      objects: Array.from(
-        { length: shards },
-        (_, i) => shards === 1 ? name : `${name}#${i}/${shards}`,
-      ),
-    };
+    this.#shared = { target, service, objects };
   }
 
   /**
@@ -164,7 +140,7 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   get shards(): number {
-    return this.#shared.objects.length;
+    return this.#shared.objects.count;
   }
 
   /**
@@ -251,11 +227,8 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
    * console.log(await counters.size());
    * ```
    */
-  async size(): Promise<number> {
-    const sizes = await Promise.all(
-      this.#shared.objects.map((object) => this.#call(object, "size", {})),
-    );
-    return (sizes as number[]).reduce((a, b) => a + b, 0);
+  size(): Promise<number> {
+    return this.#shared.objects.size(this.#each);
   }
 
   /**
@@ -266,10 +239,8 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
    * await counters.clear();
    * ```
    */
-  async clear(): Promise<void> {
-    await Promise.all(
-      this.#shared.objects.map((object) => this.#call(object, "clear", {})),
-    );
+  clear(): Promise<void> {
+    return this.#shared.objects.clear(this.#each);
   }
 
   /**
@@ -282,11 +253,7 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   entries(): ReadableStream<[K, V]> {
-    const objects = this.#shared.objects;
-    return shardedEntries<K, V>(
-      objects.length,
-      (shard) => this.#call(objects[shard]!, "entries", {}),
-    );
+    return this.#shared.objects.entries<K, V>(this.#each);
   }
 
   /**
@@ -323,7 +290,7 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
    * ```
    */
   shardOf(key: K): number {
-    return shardOf(key, this.#shared.objects.length);
+    return this.#shared.objects.shardOf(key);
   }
 
   #call(object: string, handler: string, input: unknown): Promise<unknown> {
@@ -338,22 +305,11 @@ export class RestateStoreClient<K, V, U = Record<never, never>> {
   }
 
   #send(key: K, handler: string, input: unknown): Promise<unknown> {
-    let object: string;
-    try {
-      if (JSON.stringify(key) === undefined) {
-        throw new TypeError(
-          `Cannot ${handler}: the key must survive JSON, received ${
-            describe(key)
-          }`,
-        );
-      }
-      const objects = this.#shared.objects;
-      object =
-        objects[objects.length === 1 ? 0 : shardOf(key, objects.length)]!;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#call(object, handler, input);
+    return this.#shared.objects.send(
+      key,
+      handler,
+      (object) => this.#call(object, handler, input),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import * as restate from "@restatedev/restate-sdk/fetch";
 import { describe } from "../core/describe.ts";
+import { nonEmptyName } from "../remote/names.ts";
 import type { Updater } from "../remote/updater.ts";
 import {
   asAnswer,
@@ -171,13 +172,7 @@ function keyOf(input: Record<string, unknown>, action: string): unknown {
 export function restateStore<K, V>(): RestateStoreFactory<K, V> {
   return ((name: string, options: RestateStoreOptions<unknown> = {}) => {
     assertServiceRuntime("create restateStore");
-    if (typeof name !== "string" || name === "") {
-      throw new TypeError(
-        `Cannot create restateStore: name must be a non-empty string, received ${
-          describe(name)
-        }`,
-      );
-    }
+    nonEmptyName(name, "name", "create restateStore");
     const updaters = (options.updaters ?? {}) as Record<string, unknown>;
     if (typeof updaters !== "object" || updaters === null) {
       throw new TypeError(
