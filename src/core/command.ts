@@ -416,8 +416,10 @@ export class Command {
   }
 
   /**
-   * Settles with `value`. A settled command's `#resolve` and `reject` are
-   * `NOOP`s, so calling this or `reject()` again does nothing.
+   * Settles with `value`. Calling this or `reject()` again on a settled
+   * command changes nothing: its `#resolve` is `NOOP`, and so is the
+   * `reject` of its `Extra`, if it has one; `#settle()`, which then runs
+   * again, is idempotent.
    */
   resolve(value: unknown): void {
     const resolve = this.#resolve;
@@ -436,6 +438,13 @@ export class Command {
     else resolve(new Rejection(reason));
   }
 
+  /**
+   * Leaves the command's deadline and its signal's set, and drops the
+   * caller's `reject`. It runs on every settle call, also a later one on a
+   * settled command, and each step is idempotent: a second run finds the
+   * deadline and the set cleared by the first, and sets `reject` to `NOOP`
+   * again.
+   */
   #settle(extra: Extra): void {
     if (extra.deadline !== undefined) {
       extra.deadline.leave();

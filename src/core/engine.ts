@@ -208,9 +208,11 @@ export class Engine implements CommandObserver {
       : new Inspection(inspect, inspectValues, kind, time, this.#report);
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     if (signal?.aborted) this.abort(signal.reason);
-    else {signal?.addEventListener("abort", () => this.abort(signal.reason), {
+    else {
+      signal?.addEventListener("abort", () => this.abort(signal.reason), {
         once: true,
-      });}
+      });
+    }
   }
 
   /** The clock timeouts use. */

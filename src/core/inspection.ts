@@ -1,6 +1,14 @@
 import type { Command } from "./command.ts";
 import { InspectorError } from "./errors.ts";
-import type { InspectEvent, Inspector, RefusedEvent } from "./inspect.ts";
+import type {
+  AbortedEvent,
+  AcceptedEvent,
+  InspectEvent,
+  Inspector,
+  RefusedEvent,
+  SettledEvent,
+  TransitionEvent,
+} from "./inspect.ts";
 import { isPromiseLike } from "./is_promise_like.ts";
 
 /** An inspected command's numbers, from `accepted` to its last event. */
@@ -16,6 +24,13 @@ let owners = 0;
 
 /** `accepted()`'s `queued` for a command that runs at once (see `inline()`). */
 const INLINE = -1;
+
+/**
+ * An event being built: the optional fields (`args`, `value`, `error`) are
+ * added only when they are present, so an event without them has no such
+ * key at all.
+ */
+type Building<E> = { -readonly [K in keyof E]: E[K] };
 
 /**
  * An owner's `inspect` option at work: builds each event and hands it to
@@ -100,28 +115,17 @@ export class Inspection {
       this.#inlineProbe = this.#running = probe;
       queued = 0;
     } else this.#probes.set(command, probe);
-    this.#emit(
-      this.#values
-        ? {
-          type: "accepted",
-          owner: this.#owner,
-          ownerId: this.#ownerId,
-          id,
-          op,
-          at,
-          queued,
-          args,
-        }
-        : {
-          type: "accepted",
-          owner: this.#owner,
-          ownerId: this.#ownerId,
-          id,
-          op,
-          at,
-          queued,
-        },
-    );
+    const event: Building<AcceptedEvent> = {
+      type: "accepted",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id,
+      op,
+      at,
+      queued,
+    };
+    if (this.#values) event.args = args;
+    this.#emit(event);
   }
 
   /** `command` was accepted and starts at once, inside the call. */
@@ -132,24 +136,22 @@ export class Inspection {
     args: readonly unknown[],
   ): void {
     this.accepted(command, id, op, args, INLINE);
-    const probe = this.#inlineProbe!;
-    this.#emit({
-      type: "started",
-      owner: this.#owner,
-      ownerId: this.#ownerId,
-      id,
-      op,
-      at: probe.acceptedAt,
-      waited: 0,
-    });
+    // Started when accepted: `waited` is 0.
+    this.#started(this.#inlineProbe!);
   }
 
   /** `command`'s handler starts. */
   started(command: Command): void {
     const probe = this.#probe(command);
     if (probe === undefined) return;
-    const at = probe.startedAt = this.time();
+    probe.startedAt = this.time();
     this.#running = probe;
+    this.#started(probe);
+  }
+
+  /** Emits `started` for `probe`, at its `startedAt`. */
+  #started(probe: Probe): void {
+    const at = probe.startedAt;
     this.#emit({
       type: "started",
       owner: this.#owner,
@@ -161,17 +163,16 @@ export class Inspection {
     });
   }
 
-  /** The command run inline became `command` (its handler went async). */
-  rekey(from: Command, to: Command): void {
-    if (from === to) return;
-    if (from === this.#inlineCommand) {
-      this.#inlineCommand = to;
-      return;
-    }
-    const probe = this.#probes.get(from);
-    if (probe === undefined) return;
-    this.#probes.delete(from);
-    this.#probes.set(to, probe);
+  /**
+   * The command run inline, the engine's spare, is now `to`: its handler
+   * went async, and `Engine.callHandler()` gave it a command of its own.
+   * That is the only caller, right after `inline()` for the spare and the
+   * handler's synchronous part (which can end only queued commands of this
+   * owner), so the spare is still the inline command, and `to` is new.
+   * (`#runNow()` keeps its spare as the command: nothing to rekey.)
+   */
+  rekey(_spare: Command, to: Command): void {
+    this.#inlineCommand = to;
   }
 
   /** `command`'s handler finished: threw (`rejected`) or returned `result`. */
@@ -179,46 +180,20 @@ export class Inspection {
     const probe = this.#take(command);
     if (probe === undefined) return;
     const at = this.time();
-    const owner = this.#owner;
-    const ownerId = this.#ownerId;
-    const { id, op } = probe;
-    const ran = at - probe.startedAt;
-    this.#emit(
-      rejected
-        ? {
-          type: "settled",
-          owner,
-          ownerId,
-          id,
-          op,
-          at,
-          ran,
-          outcome: "rejected",
-          error: result,
-        }
-        : this.#values
-        ? {
-          type: "settled",
-          owner,
-          ownerId,
-          id,
-          op,
-          at,
-          ran,
-          outcome: "fulfilled",
-          value: result,
-        }
-        : {
-          type: "settled",
-          owner,
-          ownerId,
-          id,
-          op,
-          at,
-          ran,
-          outcome: "fulfilled",
-        },
-    );
+    const event: Building<SettledEvent> = {
+      type: "settled",
+      owner: this.#owner,
+      ownerId: this.#ownerId,
+      id: probe.id,
+      op: probe.op,
+      at,
+      ran: at - probe.startedAt,
+      outcome: rejected ? "rejected" : "fulfilled",
+    };
+    // The error always (see `SettledEvent.error`), the value on request.
+    if (rejected) event.error = result;
+    else if (this.#values) event.value = result;
+    this.#emit(event);
   }
 
   refused(op: string, reason: RefusedEvent["reason"], error: unknown): void {
@@ -239,34 +214,39 @@ export class Inspection {
    * `settled` follows), else this is its last event.
    */
   timedOut(command: Command, after: number, running: boolean): void {
-    const probe = running ? this.#probe(command) : this.#take(command);
-    if (probe === undefined) return;
-    this.#emit({
-      type: "timedOut",
-      owner: this.#owner,
-      ownerId: this.#ownerId,
-      id: probe.id,
-      op: probe.op,
-      at: this.time(),
-      while: running ? "running" : "queued",
-      after,
-    });
+    const fields = this.#interrupted(command, running);
+    if (fields !== undefined) {
+      this.#emit({ type: "timedOut", ...fields, after });
+    }
   }
 
   /** `command` was aborted with `reason`; `running` as in `timedOut()`. */
   aborted(command: Command, reason: unknown, running: boolean): void {
+    const fields = this.#interrupted(command, running);
+    if (fields !== undefined) {
+      this.#emit({ type: "aborted", ...fields, reason });
+    }
+  }
+
+  /**
+   * What a `timedOut` and an `aborted` event share; undefined for a
+   * command not inspected (or already at its last event). Queued, this is
+   * the command's last event.
+   */
+  #interrupted(
+    command: Command,
+    running: boolean,
+  ): Omit<AbortedEvent, "type" | "reason"> | undefined {
     const probe = running ? this.#probe(command) : this.#take(command);
-    if (probe === undefined) return;
-    this.#emit({
-      type: "aborted",
+    if (probe === undefined) return undefined;
+    return {
       owner: this.#owner,
       ownerId: this.#ownerId,
       id: probe.id,
       op: probe.op,
       at: this.time(),
       while: running ? "running" : "queued",
-      reason,
-    });
+    };
   }
 
   /** `command`'s handler ran past `handlerTimeout`: its last event. */
@@ -287,25 +267,21 @@ export class Inspection {
 
   /** A Machine's running command moved it `from` --`event`--> `to`. */
   transition(from: string, event: string, to: string): void {
-    const probe = this.#running;
-    this.#emit({
-      type: "transition",
-      owner: this.#owner,
-      ownerId: this.#ownerId,
-      id: probe?.id ?? 0,
-      op: probe?.op ?? "",
-      at: this.time(),
-      from,
-      event,
-      to,
-    });
+    this.#emit({ type: "transition", ...this.#sent(from, event), to });
   }
 
   /** A Machine's running command sent an event it refused. */
   eventRefused(from: string, event: string, error: unknown): void {
+    this.#emit({ type: "eventRefused", ...this.#sent(from, event), error });
+  }
+
+  /** What a `transition` and an `eventRefused` event share. */
+  #sent(
+    from: string,
+    event: string,
+  ): Omit<TransitionEvent, "type" | "to"> {
     const probe = this.#running;
-    this.#emit({
-      type: "eventRefused",
+    return {
       owner: this.#owner,
       ownerId: this.#ownerId,
       id: probe?.id ?? 0,
@@ -313,8 +289,7 @@ export class Inspection {
       at: this.time(),
       from,
       event,
-      error,
-    });
+    };
   }
 
   /** The probe of an accepted command not yet ended. */
