@@ -235,10 +235,11 @@ export async function answerFirstCall(
   call: Promise<unknown>,
 ): Promise<void> {
   const frame = await client.next();
+  // A batch of messages, or the lone call's frame [id, op, args].
   client.port.postMessage(
-    Array.isArray(frame)
+    Array.isArray(frame) && typeof frame[0] === "object"
       ? [{ t: 10, id: 1, v: 1 }, { t: 16, n: 1 }]
-      : { t: 10, id: 1, v: 1 },
+      : [1, 1],
   );
   assert.equal(await call, 1);
 }

@@ -45,8 +45,8 @@ test("serve() answers lone calls sent without waiting each under its own id, the
     client.port.postMessage({ t: 0, id: 1, op: "hold", args: [] });
     client.port.postMessage({ t: 0, id: 2, op: "incr", args: [] });
     client.port.postMessage({ t: 0, id: 3, op: "fail", args: [] });
-    assert.deepEqual(await client.next(), { t: 10, id: 1, v: "held" });
-    assert.deepEqual(await client.next(), { t: 10, id: 2, v: 1 });
+    assert.deepEqual(await client.next(), [1, "held"]);
+    assert.deepEqual(await client.next(), [2, 1]);
     const failed = await client.next() as Frame;
     assert.equal(failed.t, 11);
     assert.equal(failed.id, 3);
@@ -54,7 +54,7 @@ test("serve() answers lone calls sent without waiting each under its own id, the
     assert.equal((failed.e as Frame).message, "no");
     // Everything answered: the next lone call is answered as the first was.
     client.port.postMessage({ t: 0, id: 4, op: "incr", args: [] });
-    assert.deepEqual(await client.next(), { t: 10, id: 4, v: 2 });
+    assert.deepEqual(await client.next(), [4, 2]);
   } finally {
     await close();
   }
@@ -76,13 +76,13 @@ test("serve() answers a lone call that failed, then the next lone call, each und
     assert.deepEqual([failed.t, failed.id], [11, 7]);
     assert.equal((failed.e as Frame).name, "TypeError");
     client.port.postMessage({ t: 0, id: 8, op: "incr", args: [] });
-    assert.deepEqual(await client.next(), { t: 10, id: 8, v: 1 });
+    assert.deepEqual(await client.next(), [8, 1]);
     // An unknown op fails its own call only.
     client.port.postMessage({ t: 0, id: 9, op: "missing", args: [1, 2, 3] });
     const missing = await client.next() as Frame;
     assert.deepEqual([missing.t, missing.id], [11, 9]);
     client.port.postMessage({ t: 0, id: 10, op: "incr", args: [] });
-    assert.deepEqual(await client.next(), { t: 10, id: 10, v: 2 });
+    assert.deepEqual(await client.next(), [10, 2]);
   } finally {
     await close();
   }
@@ -106,7 +106,7 @@ test("serve() answers a lone call whose reply cannot cross with DataCloneError, 
       /^Cannot send the reply of "fn" to another thread/,
     );
     client.port.postMessage({ t: 0, id: 2, op: "incr", args: [] });
-    assert.deepEqual(await client.next(), { t: 10, id: 2, v: 1 });
+    assert.deepEqual(await client.next(), [2, 1]);
   } finally {
     await close();
   }
@@ -129,12 +129,7 @@ test("connect() refuses a lone call and the calls sent after it with ClosedError
         },
       );
     const a = watch("a", remote.ask("incr")); // alone: id 2, bare
-    assert.deepEqual(await client.next(), {
-      t: 0,
-      id: 2,
-      op: "incr",
-      args: [],
-    });
+    assert.deepEqual(await client.next(), [2, "incr", []]);
     const b = watch("b", remote.ask("incr")); // behind it: batched
     const c = watch("c", remote.ask("incr"));
     assert.deepEqual(await client.next(), [
@@ -168,30 +163,20 @@ test("connect() settles a lone call only by an answer with its id, bare or in a 
     await answerFirstCall(client, remote.ask("incr"));
 
     const lone = remote.ask("incr");
-    assert.deepEqual(await client.next(), {
-      t: 0,
-      id: 2,
-      op: "incr",
-      args: [],
-    });
+    assert.deepEqual(await client.next(), [2, "incr", []]);
     // Answers for other ids (one never sent, one already answered, the
     // right number as a string) come first, over the same port: had one of
     // them settled the call, its value would be theirs.
-    client.port.postMessage({ t: 10, id: 3, v: "not yours" });
-    client.port.postMessage({ t: 10, id: 1, v: "old" });
-    client.port.postMessage({ t: 10, id: "2", v: "a string id" });
+    client.port.postMessage([3, "not yours"]);
+    client.port.postMessage([1, "old"]);
+    client.port.postMessage(["2", "a string id"]);
     // Its answer in a batch settles it.
     client.port.postMessage([{ t: 10, id: 2, v: 2 }]);
     assert.equal(await lone, 2);
 
     // The next lone call: a FAIL with its id rejects it.
     const next = remote.ask("incr");
-    assert.deepEqual(await client.next(), {
-      t: 0,
-      id: 3,
-      op: "incr",
-      args: [],
-    });
+    assert.deepEqual(await client.next(), [3, "incr", []]);
     client.port.postMessage({
       t: 11,
       id: 3,
@@ -204,13 +189,8 @@ test("connect() settles a lone call only by an answer with its id, bare or in a 
     });
     // And still one at a time: the call after it goes alone again.
     const last = remote.ask("incr");
-    assert.deepEqual(await client.next(), {
-      t: 0,
-      id: 4,
-      op: "incr",
-      args: [],
-    });
-    client.port.postMessage({ t: 10, id: 4, v: 4 });
+    assert.deepEqual(await client.next(), [4, "incr", []]);
+    client.port.postMessage([4, 4]);
     assert.equal(await last, 4);
   } finally {
     await close();
@@ -234,17 +214,12 @@ test("connect() takes an answer for id 0, which no call has, as no answer: the n
     assert.deepEqual(await client.next(), [
       { t: 1, id: 2, op: "items", args: [], credit: 256 },
     ]);
-    client.port.postMessage({ t: 10, id: 0, v: "zero" });
+    client.port.postMessage([0, "zero"]);
     client.port.postMessage([{ t: 13, id: 2 }, { t: 16, n: 1 }]);
     assert.equal((await reader.read()).done, true);
     const next = remote.ask("incr");
-    assert.deepEqual(await client.next(), {
-      t: 0,
-      id: 3,
-      op: "incr",
-      args: [],
-    });
-    client.port.postMessage({ t: 10, id: 3, v: 3 });
+    assert.deepEqual(await client.next(), [3, "incr", []]);
+    client.port.postMessage([3, 3]);
     assert.equal(await next, 3);
   } finally {
     await close();

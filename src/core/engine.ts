@@ -290,7 +290,25 @@ export class Engine implements CommandObserver {
     args: readonly unknown[],
     options: CommandOptions | undefined,
   ): Promise<unknown> {
-    if (this.idle) return this.#runNow(op, args, options);
+    if (this.idle) return this.#runNow(op, args, options, undefined)!;
+    return this.#enqueue(op, args, options);
+  }
+
+  /**
+   * `call()` for a call served to another thread (src/workers): on an idle
+   * owner whose handler returns synchronously, the reply goes to `answer`
+   * inside this call, and it returns `undefined`: no promise, and no
+   * microtask between the handler and the reply, as a plain `postMessage`
+   * server answers. Otherwise it returns the reply's promise, as `call()`
+   * does; `answer` is then not called.
+   */
+  answer(
+    op: string,
+    args: readonly unknown[],
+    options: CommandOptions | undefined,
+    answer: (value: unknown) => void,
+  ): Promise<unknown> | undefined {
+    if (this.idle) return this.#runNow(op, args, options, answer);
     return this.#enqueue(op, args, options);
   }
 
@@ -397,13 +415,16 @@ export class Engine implements CommandObserver {
    * cost: a synchronous handler's reply is one settled promise, with no
    * queue, no microtask hop, and no timer or signal listener, since it can
    * no longer time out or be aborted. Order holds: anything sent later
-   * finds the owner idle again, or busy and queues.
+   * finds the owner idle again, or busy and queues. With `answer`, a
+   * synchronous handler's reply goes to it instead, and nothing is
+   * returned (see `answer()`).
    */
   #runNow(
     op: string,
     args: readonly unknown[],
     options: CommandOptions | undefined,
-  ): Promise<unknown> {
+    answer: ((value: unknown) => void) | undefined,
+  ): Promise<unknown> | undefined {
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) {
       this.#refuse(op, "aborted", signal.reason);
@@ -438,7 +459,9 @@ export class Engine implements CommandObserver {
         return Promise.reject(result);
       }
       this.#fulfilled++;
-      return Promise.resolve(result);
+      if (answer === undefined) return Promise.resolve(result);
+      answer(result);
+      return undefined;
     }
     // An asynchronous handler: the dispatcher may hold on to the spare (a
     // Machine's effects do), so the spare becomes this command, and a new

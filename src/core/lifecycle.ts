@@ -3,6 +3,17 @@ import type { Engine } from "./engine.ts";
 import type { OwnerStats } from "./inspect.ts";
 
 /**
+ * The engine of `value` if it is an owner ({@linkcode Lifecycle}), else
+ * `undefined`. A brand check: no getter or Proxy trap of `value` runs.
+ * For `serve()` (src/workers), which answers an idle owner's lone calls
+ * through the engine at once (see `Engine.answer()`). Not exported from
+ * the package; set when this module loads.
+ *
+ * @internal
+ */
+export let engineOf: (value: unknown) => Engine | undefined;
+
+/**
  * What every owner ({@linkcode Owner}, {@linkcode Store},
  * {@linkcode Machine}) has besides its commands: the raw command stream,
  * `close()`, `abort()`, `closed` and `await using`. Written once here; each
@@ -21,6 +32,13 @@ import type { OwnerStats } from "./inspect.ts";
  */
 export abstract class Lifecycle implements AsyncDisposable {
   readonly #engine: Engine;
+
+  static {
+    engineOf = (value) =>
+      typeof value === "object" && value !== null && #engine in value
+        ? value.#engine
+        : undefined;
+  }
 
   /**
    * Keeps the owner's engine for the members below.

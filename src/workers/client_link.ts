@@ -1,10 +1,12 @@
 import {
   AFTER,
   BYE,
+  CALL,
   type ClientMessage,
   FAIL,
   GRANT,
-  OK,
+  isFrame,
+  type LoneCall,
   PING,
   PONG,
   type ServerMessage,
@@ -19,8 +21,10 @@ import { control, isHello, MAX_BATCH } from "./channel.ts";
 export class ClientLink {
   /** Batches from the server. */
   onBatch: (batch: ServerMessage[]) => void = () => {};
-  /** The answer to a fast call (see {@linkcode sendAlone}). */
+  /** The failure of a fast call (see {@linkcode sendAlone}). */
   onReply: (message: ServerMessage) => void = () => {};
+  /** The value of a fast call (a {@linkcode LoneAnswer}). */
+  onAnswer: (id: number, value: unknown) => void = () => {};
   /** The channel is gone (server closed it, or its thread went away). */
   onLost: (reason: string) => void = () => {};
   /** A batch could not be posted (a value the pre-check missed). */
@@ -69,7 +73,8 @@ export class ClientLink {
    * message, outside the batches and the credit window (or queued as
    * usual before the handshake, or behind queued messages). The caller
    * sends one only when nothing it sent is unanswered, so at most one is
-   * ever outstanding; calls made while it is go in the usual batches.
+   * ever outstanding; calls made while it is go in the usual batches. A
+   * plain call goes as a {@linkcode LoneCall} frame.
    */
   sendAlone(message: ClientMessage): void {
     if (this.#closed) return;
@@ -78,7 +83,12 @@ export class ClientLink {
       return;
     }
     try {
-      this.#port.postMessage(message);
+      this.#port.postMessage(
+        message.t === CALL && message.s === undefined &&
+          message.c === undefined
+          ? [message.id, message.op, message.args] satisfies LoneCall
+          : message,
+      );
     } catch (error) {
       this.onUnsent([message], error);
       return;
@@ -116,11 +126,12 @@ export class ClientLink {
   readonly #onPort = (event: MessageEvent): void => {
     const data: unknown = event.data;
     if (Array.isArray(data)) {
-      this.#receive(data as ServerMessage[]);
+      if (!isFrame(data)) this.#receive(data as ServerMessage[]);
+      else if (!this.#closed) this.onAnswer(data[0], data[1]);
       return;
     }
     const t = control(data);
-    if (t === OK || t === FAIL) {
+    if (t === FAIL) {
       if (!this.#closed) this.onReply(data as ServerMessage);
       return;
     }

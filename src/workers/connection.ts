@@ -113,6 +113,9 @@ export class Connection {
     );
     this.#link.onBatch = (batch) => this.#receive(batch);
     this.#link.onReply = (message) => this.#one(message);
+    this.#link.onAnswer = (id, value) => {
+      this.#answered(id, true, value);
+    };
     this.#link.onLost = (reason) => this.#end(reason);
     this.#link.onUnsent = (batch, error) => {
       for (const message of batch) {

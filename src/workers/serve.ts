@@ -3,6 +3,8 @@ import { canTransferStreams } from "./channel.ts";
 import { ServerLink } from "./server_link.ts";
 import type { Envelope } from "../core/command.ts";
 import { describe } from "../core/describe.ts";
+import type { Engine } from "../core/engine.ts";
+import { engineOf } from "../core/lifecycle.ts";
 import {
   type Endpoint,
   listen,
@@ -242,8 +244,12 @@ export class Server implements Serving {
     | (<T>(carried: Record<string, string>, run: () => T) => T)
     | undefined;
   #writer: SharedWriter | undefined;
-  /** Whether the target is an `Owner` (it has `ask` and `with`). */
-  readonly asks: boolean;
+  /**
+   * The target's engine when it is an owner (`Owner`, `Store`, `Machine`;
+   * not, e.g., a remote one): a lone call runs through it at once when the
+   * writable is idle (see `Channel`).
+   */
+  readonly engine: Engine | undefined;
   #closed = false;
   #targetClosed = false;
 
@@ -272,9 +278,7 @@ export class Server implements Serving {
       );
     }
     this.#target = target;
-    const maybe = target as unknown as Partial<Record<"ask" | "with", unknown>>;
-    this.asks = typeof maybe.ask === "function" &&
-      typeof maybe.with === "function";
+    this.engine = engineOf(target);
     this.#window = positiveInteger(options.window ?? 1024, "window", action);
     this.#heartbeat = timeoutValue(
       options.heartbeat ?? Infinity,

@@ -62,12 +62,19 @@ export class Call implements Envelope {
 
 /**
  * The answer to call `id` of `op` that returned `v`: `OK`, or `FAIL` with a
- * `DataCloneError` when `v` cannot cross.
+ * `DataCloneError` when `v` cannot cross, or with what a getter of `v`
+ * threw while it was read (as `postMessage` would read it). Never throws.
  *
  * @internal
  */
 export function answerOf(id: number, op: string, v: unknown): ServerMessage {
-  return canCross(v)
+  let crosses: boolean;
+  try {
+    crosses = canCross(v);
+  } catch (error) {
+    return { t: FAIL, id, e: toWire(error) };
+  }
+  return crosses
     ? { t: OK, id, v }
     : { t: FAIL, id, e: toWire(notCloneable(`the reply of "${op}"`)) };
 }

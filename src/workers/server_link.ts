@@ -7,6 +7,9 @@ import {
   CLOSED,
   GRANT,
   HELLO,
+  isFrame,
+  type LoneAnswer,
+  OK,
   PING,
   type ServerMessage,
 } from "./wire.ts";
@@ -122,13 +125,18 @@ export class ServerLink {
 
   /**
    * The answer to a fast call, posted at once as one bare message (after
-   * whatever is queued, to keep the order).
+   * whatever is queued, to keep the order): an `OK` as a
+   * {@linkcode LoneAnswer} frame.
    */
   reply(message: ServerMessage): void {
     if (this.#closed) return;
     if (this.#pending.length > 0 || this.#owed > 0) this.#flushNow();
     try {
-      this.#port.postMessage(message);
+      this.#port.postMessage(
+        message.t === OK
+          ? [message.id, message.v] satisfies LoneAnswer
+          : message,
+      );
     } catch {
       this.#lose(); // as #flushNow
     }
@@ -145,19 +153,24 @@ export class ServerLink {
   readonly #onPort = (event: MessageEvent): void => {
     this.#alive = true;
     const data: unknown = event.data;
-    if (Array.isArray(data) || control(data) === CALL) {
+    const array = Array.isArray(data);
+    if (array || control(data) === CALL) {
       if (this.#closed) return;
-      if (
-        !this.#consuming && this.#inbox.length === 0 && !Array.isArray(data)
-      ) {
+      // A lone call, as a frame or (with `s` or `c`) a message; its
+      // fields are checked where they are used (serve_channel.ts).
+      const lone = !array
+        ? data as ClientMessage
+        : isFrame(data)
+        ? { t: CALL, id: data[0], op: data[1], args: data[2] } as ClientMessage
+        : undefined;
+      if (lone !== undefined && !this.#consuming && this.#inbox.length === 0) {
         // A lone call with nothing before it: straight in.
-        const message = data as ClientMessage;
-        const held = this.#take(message);
-        if (held === undefined) this.#fastIn(message.id);
-        else this.#hold(held, message.id);
+        const held = this.#take(lone);
+        if (held === undefined) this.#fastIn(lone.id);
+        else this.#hold(held, lone.id);
         return;
       }
-      this.#inbox.push(data as ClientMessage[] | ClientMessage);
+      this.#inbox.push(lone ?? data as ClientMessage[]);
       if (!this.#consuming) this.#consume();
       return;
     }
