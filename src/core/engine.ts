@@ -403,7 +403,7 @@ export class Engine implements CommandObserver {
       unbound,
     );
     command.id = id;
-    if (inspection !== undefined) inspection.rekey(spare, command);
+    if (inspection !== undefined) inspection.rekey(command);
     return this.#runningAsync(command, result as Promise<unknown>, options);
   }
 

@@ -171,7 +171,7 @@ export class Inspection {
    * owner), so the spare is still the inline command, and `to` is new.
    * (`#runNow()` keeps its spare as the command: nothing to rekey.)
    */
-  rekey(_spare: Command, to: Command): void {
+  rekey(to: Command): void {
     this.#inlineCommand = to;
   }
 

@@ -299,7 +299,7 @@ export class Channel {
   }
 
   /**
-   * A second fast ask while the slot is taken. (A method of its own: its
+   * A second fast call while the slot is taken. (A method of its own: its
    * closures would cost every `#ask` a scope.)
    */
   #askAgain(
@@ -347,7 +347,7 @@ export class Channel {
     );
   };
 
-  /** A fast ask() refused: written instead when the queue was full. */
+  /** A fast call refused: written instead when the queue was full. */
   #refused(call: Call, error: unknown): void {
     if (error instanceof OverflowError && !this.#done) {
       this.#write(call, call);
