@@ -624,18 +624,24 @@ export class Engine implements CommandObserver {
     }
   }
 
-  /** See `CommandObserver`: a command's own timeout passed. */
+  /**
+   * See `CommandObserver`: a command's own timeout passed. It is running if
+   * its handler has started: `#current`, which an unsettled command is only
+   * from its start (a handler may abort its own signal in its synchronous
+   * part, before `#async` is set) until its handler ends. Then it ends when
+   * its handler does; else it never runs, and this is its end.
+   */
   commandTimedOut(command: Command, ms: number): void {
-    const running = command === this.#async;
-    if (!running) this.#rejected++; // it never runs: this is its end
+    const running = command === this.#current;
+    if (!running) this.#rejected++;
     if (this.#inspection !== undefined) {
       this.#inspection.timedOut(command, ms, running);
     }
   }
 
-  /** See `CommandObserver`: a command's signal aborted it. */
+  /** See `CommandObserver`: a command's signal aborted it (as above). */
   commandAborted(command: Command, reason: unknown): void {
-    const running = command === this.#async;
+    const running = command === this.#current;
     if (!running) this.#rejected++;
     if (this.#inspection !== undefined) {
       this.#inspection.aborted(command, reason, running);
