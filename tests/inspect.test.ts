@@ -505,13 +505,16 @@ test("Owner inspect: an async inspector's promise is not awaited; its rejection 
   assert.equal(errors[0].event, "settled");
 });
 
-test("Owner inspect: two owners have different ownerIds; option errors name the option", () => {
+test("Owner inspect: inspected owners are numbered 1, 2, 3… in the order they were made; option errors name the option", () => {
   const { events, inspect } = recorder();
   const a = new Owner({}, { x: () => 1 }, { inspect });
+  new Owner({}, { x: () => 0 }); // not inspected: takes no number
   const b = new Owner({}, { x: () => 2 }, { inspect });
   a.ask("x");
   b.ask("x");
-  assert.notEqual(events[0].ownerId, events[3].ownerId);
+  const first = events[0].ownerId;
+  assert.ok(Number.isInteger(first) && first >= 1, `received ${first}`);
+  assert.equal(events[3].ownerId, first + 1);
   assert.throws(
     () => new Owner({}, {}, { inspect: "yes" as never }),
     {

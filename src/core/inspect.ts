@@ -54,9 +54,10 @@ export interface InspectEventBase {
   /** The owner's kind: `"Owner"`, `"Store"` or `"Machine"`. */
   readonly owner: string;
   /**
-   * Numbers owners in the order they were created, 1, 2, 3…, in this
-   * realm (thread): with {@linkcode InspectEventBase.id}, it names a
-   * command uniquely when one inspector watches several owners.
+   * Numbers inspected owners (those with an `inspect` option) in the order
+   * they were created, 1, 2, 3…, in this realm (thread): with
+   * {@linkcode InspectEventBase.id}, it names a command uniquely when one
+   * inspector watches several owners.
    */
   readonly ownerId: number;
   /**
