@@ -2,7 +2,9 @@
 // part, on a command started from the queue: the command is running (its
 // handler has started), so it ends as a running command aborted does. Its
 // caller gets the abort reason at once; the owner counts and reports it
-// once, when its handler ends, with `while: "running"`.
+// once, when its handler ends, with `while: "running"`. And the other way
+// round: a queued command aborted while another runs leaves the running one
+// its name (a Machine's transitions carry the running send's id).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Machine, Owner } from "../mod.ts";
@@ -137,4 +139,40 @@ test("Machine: a queued send whose action aborts its own signal keeps its id on 
   assert.equal(transition.event, "leave");
   assert.equal(transition.to, "gone");
   assert.equal(await machine.state(), "gone");
+});
+
+test("Machine: a queued send aborted while an async action runs leaves the running send's id on its transition", async () => {
+  const { events, inspect, trail } = recorder();
+  const gate = deferred();
+  const controller = new AbortController();
+  const machine = new Machine({
+    initial: "idle",
+    states: {
+      idle: {
+        on: {
+          go: { target: "busy", action: () => gate.promise },
+          other: "busy",
+        },
+      },
+      busy: {},
+    },
+  }, { inspect });
+  const first = machine.send("go");
+  const second = machine.with({ signal: controller.signal }).send("other");
+  controller.abort(new Error("left"));
+  await assert.rejects(second, { message: "left" });
+  gate.resolve();
+  assert.equal(await first, "busy");
+  await flushMicrotasks();
+  assert.deepEqual(trail(), [
+    "accepted:1",
+    "started:1",
+    "accepted:2",
+    "aborted:2",
+    "transition:1",
+    "settled:1",
+  ]);
+  const aborted = events[3];
+  assert.ok(aborted.type === "aborted");
+  assert.equal(aborted.while, "queued");
 });
