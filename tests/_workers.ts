@@ -138,17 +138,20 @@ export async function serveToRawClient(
   port2.postMessage({ "warden:connect": 1, port: theirs, name: "" }, [
     theirs,
   ]);
-  const hello = await client.next() as Frame;
-  assert.equal(hello.t, 20);
-  return {
-    client: { ...client, hello },
-    close: async () => {
-      client.port.close();
-      serving.close();
-      port1.close();
-      await owner.close();
-    },
+  const close = async () => {
+    client.port.close();
+    serving.close();
+    port1.close();
+    await owner.close();
   };
+  const hello = await client.next() as Frame;
+  if (hello.t !== 20) {
+    // Close first: open ports would keep the test's process alive, and a
+    // failed handshake would hang the run instead of failing the test.
+    await close();
+    assert.fail(`expected HELLO (t: 20), received ${JSON.stringify(hello)}`);
+  }
+  return { client: { ...client, hello }, close };
 }
 
 /** Answers a port handshake with a window of 16: what `rawServer()` says. */
