@@ -250,7 +250,7 @@ export class Channel {
       message.s !== 1 && engine !== undefined && typeof op === "string" &&
       Array.isArray(args) && this.#server.writer.idle
     ) {
-      this.#ask(engine, id, op, args);
+      this.#toEngine(engine, id, op, args);
       return;
     }
     this.#call(id, op, args, message.s === 1, true);
@@ -271,7 +271,7 @@ export class Channel {
    * a second one while the slot is taken (a client that does not follow
    * the protocol) is answered all the same, the general way.
    */
-  #ask(
+  #toEngine(
     engine: Engine,
     id: number,
     op: string,
@@ -295,14 +295,14 @@ export class Channel {
     }
     if (reply === undefined) return; // answered already
     if (lone) reply.then(this.#loneAnswered, this.#loneRefused);
-    else this.#askAgain(reply, id, op, args);
+    else this.#answerOutsideSlot(reply, id, op, args);
   }
 
   /**
    * A second fast call while the slot is taken. (A method of its own: its
-   * closures would cost every `#ask` a scope.)
+   * closures would cost every `#toEngine()` a scope.)
    */
-  #askAgain(
+  #answerOutsideSlot(
     reply: Promise<unknown>,
     id: number,
     op: string,
