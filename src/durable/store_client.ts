@@ -1,6 +1,5 @@
 import { Share } from "../core/share.ts";
 import type { CommandOptions } from "../core/command.ts";
-import { describe } from "../core/describe.ts";
 import { mergeCommandOptions } from "../core/with.ts";
 import { Pipe } from "./pipe.ts";
 import { stringName } from "../remote/names.ts";
@@ -35,7 +34,7 @@ export interface StoreClientOptions {
 }
 
 export type { UpdaterArgs } from "../remote/updater.ts";
-import type { UpdaterArgs } from "../remote/updater.ts";
+import { functionUpdaterError, type UpdaterArgs } from "../remote/updater.ts";
 
 /**
  * The caller's side of a store hosted by {@linkcode durableStore}: the API
@@ -214,12 +213,10 @@ export class StoreClient<K, V, U = Record<never, never>> {
   ): Promise<V> {
     if (typeof name !== "string") {
       return Promise.reject(
-        new TypeError(
-          `Cannot update: a ${
-            typeof name === "function" ? "function" : "non-string"
-          } cannot cross the wire to a Durable Object; declare an updater in durableStore()({ updaters }) and pass its name, received ${
-            describe(name)
-          }`,
+        functionUpdaterError(
+          name,
+          "a Durable Object",
+          "an updater in durableStore()({ updaters })",
         ),
       );
     }

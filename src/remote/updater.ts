@@ -39,15 +39,21 @@ export type UpdaterArgs<F> = F extends
   (current: never, ...args: infer A) => unknown ? A : never;
 
 /**
- * The refusal of a function passed where a named updater is expected.
+ * The refusal of a function (or any non-string) passed where a named
+ * updater is expected: `where` names the engine, `declare` where the
+ * updater should be declared instead.
  *
  * @internal
  */
-export function functionUpdaterError(name: unknown, where: string): TypeError {
+export function functionUpdaterError(
+  name: unknown,
+  where: string,
+  declare = "a named updater",
+): TypeError {
   return new TypeError(
     `Cannot update: a ${
       typeof name === "function" ? "function" : "non-string"
-    } cannot cross the wire to ${where}; declare a named updater and pass its name, received ${
+    } cannot cross the wire to ${where}; declare ${declare} and pass its name, received ${
       describe(name)
     }`,
   );
