@@ -88,3 +88,28 @@ export function deferred<T = void>(): {
   });
   return { promise, resolve, reject };
 }
+
+/**
+ * A full garbage collection, where the runtime offers one: Bun's
+ * `Bun.gc(true)`, a `globalThis.gc` (Node's `--expose-gc`, Deno's
+ * `--v8-flags=--expose-gc`, which `npm run test:deno` passes), or on Node
+ * the flag set at run time; undefined where none is available.
+ */
+export async function loadGc(): Promise<(() => void) | undefined> {
+  const g = globalThis as unknown as {
+    Deno?: unknown;
+    Bun?: { gc(force: boolean): void };
+    gc?: () => void;
+  };
+  if (g.Bun) return () => g.Bun!.gc(true);
+  if (typeof g.gc === "function") return g.gc;
+  if (g.Deno) return undefined;
+  try {
+    const v8 = await import("node:v8");
+    const vm = await import("node:vm");
+    v8.setFlagsFromString("--expose-gc");
+    return vm.runInNewContext("gc") as () => void;
+  } catch {
+    return undefined;
+  }
+}

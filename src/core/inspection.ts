@@ -292,14 +292,21 @@ export class Inspection {
     };
   }
 
-  /** The probe of an accepted command not yet ended. */
+  /**
+   * The probe of an accepted command not yet ended. Undefined only for a
+   * command never accepted or already at its last event, which the engine
+   * never passes (it reports each command's end once, and only what it
+   * accepted); the callers check for it all the same, so that a slip in
+   * that bookkeeping could never throw inside the engine's run loop: the
+   * inspection must change nothing.
+   */
   #probe(command: Command): Probe | undefined {
     return command === this.#inlineCommand
       ? this.#inlineProbe
       : this.#probes.get(command);
   }
 
-  /** The probe of a command that ends now, forgotten. */
+  /** The probe of a command that ends now, forgotten (as `#probe()`). */
   #take(command: Command): Probe | undefined {
     let probe: Probe | undefined;
     if (command === this.#inlineCommand) {
@@ -307,7 +314,6 @@ export class Inspection {
       this.#inlineCommand = this.#inlineProbe = undefined;
     } else {
       probe = this.#probes.get(command);
-      if (probe === undefined) return undefined;
       this.#probes.delete(command);
     }
     if (this.#running === probe) this.#running = undefined;

@@ -21,13 +21,13 @@ import {
   Store,
   TimeoutError,
 } from "../../mod.ts";
+import { loadGc } from "../_helpers.ts";
 
 // ---------------------------------------------------------------- runtime
 
 interface RuntimeGlobals {
   Deno?: { version: { deno: string }; memoryUsage(): { heapUsed: number } };
-  Bun?: { version: string; gc(force: boolean): void };
-  gc?: () => void;
+  Bun?: { version: string };
 }
 const g = globalThis as unknown as RuntimeGlobals;
 const runtime = g.Deno
@@ -35,21 +35,6 @@ const runtime = g.Deno
   : g.Bun
   ? `Bun ${g.Bun.version}`
   : `Node ${process.version}`;
-
-/** A full collection, where the runtime offers one. */
-async function loadGc(): Promise<(() => void) | undefined> {
-  if (g.Bun) return () => g.Bun!.gc(true);
-  if (typeof g.gc === "function") return g.gc;
-  if (g.Deno) return undefined; // deno run --v8-flags=--expose-gc sets globalThis.gc
-  try {
-    const v8 = await import("node:v8");
-    const vm = await import("node:vm");
-    v8.setFlagsFromString("--expose-gc");
-    return vm.runInNewContext("gc") as () => void;
-  } catch {
-    return undefined;
-  }
-}
 
 function heapUsed(): number {
   return g.Deno
