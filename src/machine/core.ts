@@ -43,6 +43,12 @@ export class Core {
   #timers: unknown[] = [];
   #token: Token | undefined = undefined;
   #startToken: Token | undefined = undefined;
+  /**
+   * The state-timeout commands this machine queued and has not run: an
+   * "after" command runs only if it is one of them, so one written to
+   * `writable` with the args an inspector saw (`inspectValues`) is refused.
+   */
+  readonly #timeouts = new Set<Command>();
 
   constructor(config: unknown) {
     if (typeof config !== "object" || config === null) {
@@ -164,7 +170,7 @@ export class Core {
       case "watch":
         return this.#watch(args[0]);
       case "after":
-        if (args[0] instanceof Token) {
+        if (this.#timeouts.delete(command)) {
           return this.#timeout(
             command,
             args[0],
@@ -350,17 +356,22 @@ export class Core {
    */
   #fire(token: Token, ms: number, target: string): void {
     if (this.engine.isClosed) return;
-    this.engine.submit(
-      new Command("after", [token, ms, target], VALUE, undefined, noop, noop),
-      Infinity,
-      true,
+    const command = new Command(
+      "after",
+      [token, ms, target],
+      VALUE,
+      undefined,
+      noop,
+      noop,
     );
+    this.#timeouts.add(command);
+    this.engine.submit(command, Infinity, true);
   }
 
   /** A queued state timeout runs, unless its state was left meanwhile. */
   #timeout(
     command: Command,
-    token: Token,
+    token: unknown,
     ms: number,
     target: string,
   ): unknown {
