@@ -8,6 +8,12 @@
 //   node bench/run.mjs --runtime=node,bun --only=mix,heap
 //   node bench/run.mjs --markdown      also print the tables as Markdown
 //
+// After each runtime's suite it runs the cross-thread round trip
+// (`bench/workers.ts --roundtrip`, with a burner on one core) on that
+// runtime (`--only=` without `roundtrip` leaves it out), and it measures the
+// core's bundle size (scripts/size.mjs), so that the targets of issue 18
+// print with the rest.
+//
 // Benchmarks measure; they never fail on a number.
 
 import { spawn, spawnSync } from "node:child_process";
@@ -15,6 +21,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { entries as sizeEntries, measure } from "../scripts/size.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -84,8 +91,21 @@ if (wantMix) {
   }
 }
 
+// The round trip runs from source (the file is its own worker script).
+const workersScript = join(root, "bench", "workers.ts");
+const roundTripCommands = {
+  node: [process.execPath, ["--import", "tsx", workersScript]],
+  deno: [bin("deno"), ["run", "-A", workersScript]],
+  bun: [bin("bun"), [workersScript]],
+};
+const wantRoundTrip = only === "" || only.split(",").includes("roundtrip");
+
 function run(name) {
-  const [cmd, argv] = commands[name];
+  return runCommand(name, ...commands[name]);
+}
+
+/** Runs `cmd argv`, echoing its output; resolves its `@@RESULT` line. */
+function runCommand(name, cmd, argv) {
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, {
       env,
@@ -120,8 +140,24 @@ const results = [];
 for (const name of runtimes) {
   console.log();
   const result = await run(name);
-  if (result) results.push(result);
+  if (result === undefined) continue;
+  if (wantRoundTrip) {
+    const [cmd, argv] = roundTripCommands[name];
+    const trip = await runCommand(`${name} round trip`, cmd, [
+      ...argv,
+      "--roundtrip",
+      "--result",
+    ]);
+    if (trip) result.roundtrip = trip.roundtrip;
+  }
+  results.push(result);
 }
+
+// The core's size: the same on every runtime, printed with each one's targets.
+const core = sizeEntries.find((e) =>
+  e.name.includes("{ Owner, Store, Machine }")
+);
+const coreSize = await measure(core.code);
 
 // ------------------------------------------------------------- targets
 
@@ -261,6 +297,29 @@ function targets(res) {
     const v = store.many / pq.many;
     add("1,000 callers: ahead of p-queue", `${r2(v)}×`, v > 1);
   }
+  // Issue 18: the round trip with the cores busy, against a plain
+  // postMessage request/reply (the default transport's row), and the size.
+  const trip = res.roundtrip?.find((r) => r.kind === "warden");
+  if (trip) {
+    add(
+      "round trip, one core busy: ≥ 1.0× plain postMessage (rate; CPU)",
+      `${r2(trip.rateRatio)}× (CPU ${r2(trip.cpuRatio)}×)`,
+      trip.rateRatio >= 1,
+    );
+    const comlink = res.roundtrip.find((r) => r.kind === "comlink");
+    if (comlink) {
+      add(
+        "(for comparison) comlink's round trip ÷ plain (rate; CPU)",
+        `${r2(comlink.rateRatio)}× (CPU ${r2(comlink.cpuRatio)}×)`,
+        undefined,
+      );
+    }
+  }
+  add(
+    "core (Owner, Store, Machine) ≤ 6 KB minified + gzipped",
+    `${(coreSize.gzipped / 1024).toFixed(1)} KB`,
+    coreSize.gzipped <= 6 * 1024,
+  );
   if (res.entries) {
     const v = res.entries.perSecond;
     add(

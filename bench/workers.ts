@@ -20,7 +20,9 @@
  *
  * `--port` serves part 2 with `transport: "port"` (the MessagePort with a
  * credit window) where streams could be transferred (part 1 has both rows).
- * `--roundtrip` runs part 1 only; `--smoke` a tiny part 1 (does it run?).
+ * `--roundtrip` runs part 1 only; `--smoke` a tiny part 1 (does it run?);
+ * `--result` also prints part 1's rows as one `@@RESULT <json>` line, which
+ * `npm run bench` (bench/run.mjs) reads for its targets.
  *
  * `--cpu` runs neither part but the CPU per round trip with both ends in
  * this thread (no worker, no waking a sleeping thread: what each round
@@ -454,6 +456,21 @@ async function roundTrips(
         cpu.toFixed(1).padStart(5)
       } µs CPU each (process)  ${(baseCpu / cpu).toFixed(2)}×`,
     );
+  }
+  if (args().includes("--result")) {
+    // For `npm run bench` (bench/run.mjs), which reads this line.
+    console.log(`@@RESULT ${
+      JSON.stringify({
+        roundtrip: kinds.map(([kind, name]) => ({
+          kind,
+          name,
+          rate: median(results.get(kind)!),
+          rateRatio: median(results.get(kind)!) / base,
+          cpuRatio: baseCpu / median(cpus.get(kind)!),
+        })),
+        burner: burner !== undefined,
+      })
+    }`);
   }
   if (against !== undefined) {
     console.log(
