@@ -19,47 +19,51 @@ async function collected(ref: WeakRef<object>): Promise<boolean> {
   return ref.deref() === undefined;
 }
 
-test("Owner inspect: a queued command's arguments are not kept once it settled", async () => {
+/** An inspected owner held busy by "hold" until `release()`. */
+function heldOwner() {
   const { inspect, trail } = recorder();
   const gate = deferred();
   const owner = new Owner({}, {
     hold: () => gate.promise,
-    size: (_, value: { bytes: Uint8Array }) => value.bytes.length,
+    size: (_, value: Large) => value.bytes.length,
   }, { inspect });
   const held = owner.ask("hold");
-  let value: { bytes: Uint8Array } | undefined = {
-    bytes: new Uint8Array(1 << 16),
-  };
-  const ref = new WeakRef(value);
-  const size = owner.ask("size", value); // queued behind "hold"
-  value = undefined;
-  gate.resolve();
+  return { owner, trail, held, release: () => gate.resolve() };
+}
+
+interface Large {
+  bytes: Uint8Array;
+}
+
+/** Sends a large value that only the command refers to once this returns. */
+function sendLarge(
+  send: (value: Large) => Promise<number>,
+): { ref: WeakRef<Large>; reply: Promise<number> } {
+  const value = { bytes: new Uint8Array(1 << 16) };
+  return { ref: new WeakRef(value), reply: send(value) };
+}
+
+test("Owner inspect: a queued command's arguments are not kept once it settled", async () => {
+  const { owner, trail, held, release } = heldOwner();
+  const { ref, reply } = sendLarge((value) => owner.ask("size", value));
+  release();
   await held;
-  assert.equal(await size, 1 << 16);
+  assert.equal(await reply, 1 << 16);
   assert.ok(trail().includes("settled:2"));
   assert.ok(await collected(ref), "the arguments were collected");
   await owner.close();
 });
 
 test("Owner inspect: a queued command aborted before it ran keeps no arguments", async () => {
-  const { inspect, trail } = recorder();
-  const gate = deferred();
+  const { owner, trail, held, release } = heldOwner();
   const controller = new AbortController();
-  const owner = new Owner({}, {
-    hold: () => gate.promise,
-    size: (_, value: { bytes: Uint8Array }) => value.bytes.length,
-  }, { inspect });
-  const held = owner.ask("hold");
-  let value: { bytes: Uint8Array } | undefined = {
-    bytes: new Uint8Array(1 << 16),
-  };
-  const ref = new WeakRef(value);
-  const size = owner.with({ signal: controller.signal }).ask("size", value);
-  value = undefined;
+  const { ref, reply } = sendLarge((value) =>
+    owner.with({ signal: controller.signal }).ask("size", value)
+  );
   controller.abort(new Error("left"));
-  await assert.rejects(size, { message: "left" });
+  await assert.rejects(reply, { message: "left" });
   assert.ok(trail().includes("aborted:2"));
-  gate.resolve(); // the queue lets go of it once the owner passes it by
+  release(); // the queue lets go of it once the owner passes it by
   await held;
   assert.ok(await collected(ref), "the arguments were collected");
   await owner.close();
