@@ -625,11 +625,11 @@ export class Engine implements CommandObserver {
   }
 
   /**
-   * See `CommandObserver`: a command's own timeout passed. It is running if
-   * its handler has started: `#current`, which an unsettled command is only
-   * from its start (a handler may abort its own signal in its synchronous
-   * part, before `#async` is set) until its handler ends. Then it ends when
-   * its handler does; else it never runs, and this is its end.
+   * See `CommandObserver`: a command's own timeout passed. An unsettled
+   * command is `#current` exactly while its handler runs, from its start
+   * (`#async` is set only once the handler returns a promise, and a handler
+   * may abort its own signal before that): then it ends when its handler
+   * does. Otherwise it never runs, and this is its end.
    */
   commandTimedOut(command: Command, ms: number): void {
     const running = command === this.#current;

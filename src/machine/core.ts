@@ -173,7 +173,7 @@ export class Core {
         if (this.#timeouts.delete(command)) {
           return this.#timeout(
             command,
-            args[0],
+            args[0] as Token,
             args[1] as number,
             args[2] as string,
           );
@@ -366,12 +366,15 @@ export class Core {
     );
     this.#timeouts.add(command);
     this.engine.submit(command, Infinity, true);
+    // Refused at once (a clock advanced from inside a handler): it never
+    // runs, so the set must not keep it.
+    if (command.settled) this.#timeouts.delete(command);
   }
 
   /** A queued state timeout runs, unless its state was left meanwhile. */
   #timeout(
     command: Command,
-    token: unknown,
+    token: Token,
     ms: number,
     target: string,
   ): unknown {
